@@ -1,0 +1,153 @@
+package fsm
+
+import (
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/squall-io/squall/cluster/command"
+	"github.com/squall-io/squall/cluster/state"
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+// kvWriter records datastore changes with their events in one transaction.
+type kvWriter struct {
+	txn   *memdb.Txn
+	index uint64
+	pos   uint64
+}
+
+func newKVWriter(s *state.Store, index uint64) *kvWriter {
+	return &kvWriter{txn: s.Txn(true), index: index}
+}
+
+func (w *kvWriter) event(t structs.KVEventType, old, new *structs.KeyValuePair, now time.Time) error {
+	w.pos++
+	ev := &structs.KVEvent{
+		Seq:  w.index<<state.KVEventSeqShift | w.pos,
+		Type: t, Time: now, Old: old, New: new,
+	}
+	return state.KVEventAppendTxn(w.txn, ev)
+}
+
+// set writes one item: an expired item counts as absent, so setting it
+// again is a create.
+func (w *kvWriter) set(item structs.KeyValuePair, now time.Time) error {
+	old, err := state.KVGetTxn(w.txn, item.Scope, item.User, item.Name)
+	if err != nil {
+		return err
+	}
+	if old != nil && old.Expired(now) {
+		if err := w.delete(old, now); err != nil {
+			return err
+		}
+		old = nil
+	}
+	kv := item
+	kv.ModifyIdx = w.index
+	kv.UpdatedAt = now
+	if old == nil {
+		kv.CreateIdx, kv.CreatedAt = w.index, now
+		if err := state.KVPutTxn(w.txn, &kv); err != nil {
+			return err
+		}
+		return w.event(structs.KVEventCreate, nil, &kv, now)
+	}
+	kv.ID, kv.CreateIdx, kv.CreatedAt = old.ID, old.CreateIdx, old.CreatedAt
+	if err := state.KVPutTxn(w.txn, &kv); err != nil {
+		return err
+	}
+	if err := w.event(structs.KVEventUpdate, old, &kv, now); err != nil {
+		return err
+	}
+	if old.Value != kv.Value || old.Secret != kv.Secret {
+		return w.event(structs.KVEventValueChange, old, &kv, now)
+	}
+	return nil
+}
+
+func (w *kvWriter) delete(kv *structs.KeyValuePair, now time.Time) error {
+	if err := state.KVDeleteTxn(w.txn, kv); err != nil {
+		return err
+	}
+	return w.event(structs.KVEventDelete, kv, nil, now)
+}
+
+// finish commits on success and aborts on error.
+func (w *kvWriter) finish(err error) any {
+	if err != nil {
+		w.txn.Abort()
+		return err
+	}
+	w.txn.Commit()
+	return nil
+}
+
+func applyKVSet(s *state.Store, body []byte, index uint64) any {
+	var req command.KVSetRequest
+	decode(body, &req)
+	w := newKVWriter(s, index)
+	return w.finish(w.set(req.Item, req.Now))
+}
+
+func applyKVLoad(s *state.Store, body []byte, index uint64) any {
+	var req command.KVLoadRequest
+	decode(body, &req)
+	w := newKVWriter(s, index)
+	for _, item := range req.Items {
+		if err := w.set(item, req.Now); err != nil {
+			return w.finish(err)
+		}
+	}
+	return w.finish(nil)
+}
+
+func applyKVDelete(s *state.Store, body []byte, index uint64) any {
+	var req command.KVDeleteRequest
+	decode(body, &req)
+	w := newKVWriter(s, index)
+	kv, err := state.KVGetTxn(w.txn, req.Scope, req.User, req.Name)
+	if err == nil && (kv == nil || kv.Expired(req.Now)) {
+		err = structs.Errorf(structs.KindNotFound, "Resource with a name or id %q not found", req.Name)
+	}
+	if err != nil {
+		return w.finish(err)
+	}
+	return w.finish(w.delete(kv, req.Now))
+}
+
+func applyKVDeletePrefix(s *state.Store, body []byte, index uint64) any {
+	var req command.KVDeletePrefixRequest
+	decode(body, &req)
+	w := newKVWriter(s, index)
+	q := state.KVQuery{Scope: req.Scope, User: req.User, Prefix: req.Prefix, Now: req.Now}
+	items, err := state.KVListTxn(w.txn, q, false)
+	if err != nil {
+		return w.finish(err)
+	}
+	for _, kv := range items {
+		if err := w.delete(kv, req.Now); err != nil {
+			return w.finish(err)
+		}
+	}
+	return w.finish(nil)
+}
+
+func applyKVExpire(s *state.Store, body []byte, index uint64) any {
+	var req command.KVExpireRequest
+	decode(body, &req)
+	w := newKVWriter(s, index)
+	for _, k := range req.Keys {
+		kv, err := state.KVGetTxn(w.txn, k.Scope, k.User, k.Name)
+		if err != nil {
+			return w.finish(err)
+		}
+		if kv == nil || !kv.Expired(req.Now) {
+			continue
+		}
+		if err := w.delete(kv, req.Now); err != nil {
+			return w.finish(err)
+		}
+	}
+	return w.finish(nil)
+}

@@ -1,0 +1,66 @@
+package fsm
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/squall-io/squall/cluster/state"
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+// restore reads a snapshot stream into a fresh store, in one transaction.
+func restore(r io.Reader) (*state.Store, error) {
+	s, err := state.NewStore()
+	if err != nil {
+		return nil, err
+	}
+	txn := s.Txn(true)
+	defer txn.Abort()
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	for {
+		var rec record
+		if err := dec.Decode(&rec); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("failed to read snapshot record: %w", err)
+		}
+		if err := restoreRecord(txn, rec); err != nil {
+			return nil, err
+		}
+	}
+	txn.Commit()
+	return s, nil
+}
+
+func restoreRecord(txn *memdb.Txn, rec record) error {
+	switch rec.Type {
+	case recordKV:
+		return insert[structs.KeyValuePair](txn, rec.Data, state.KVPutTxn)
+	case recordKVEvent:
+		return insert[structs.KVEvent](txn, rec.Data, state.KVEventAppendTxn)
+	case recordUser:
+		return insert[structs.User](txn, rec.Data, state.UserPutTxn)
+	case recordToken:
+		return insert[structs.Token](txn, rec.Data, state.TokenPutTxn)
+	case recordAPIKey:
+		return insert[structs.APIKey](txn, rec.Data, state.APIKeyPutTxn)
+	case recordMeta:
+		return insert[state.Meta](txn, rec.Data, func(txn *memdb.Txn, m *state.Meta) error {
+			return state.MetaSetTxn(txn, m.Key, m.Value)
+		})
+	default:
+		return fmt.Errorf("unknown snapshot record type %d", rec.Type)
+	}
+}
+
+func insert[T any](txn *memdb.Txn, data []byte, put func(*memdb.Txn, *T) error) error {
+	obj := new(T)
+	if err := json.Unmarshal(data, obj); err != nil {
+		return fmt.Errorf("failed to decode snapshot record %T: %w", obj, err)
+	}
+	return put(txn, obj)
+}

@@ -1,0 +1,80 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+const tableKVEvents = "kv_events"
+
+// KVEventRetention is how many raft entries' worth of datastore change
+// events are kept. The rules engine consumes them as they happen; the bound
+// keeps memory flat.
+const KVEventRetention = 10000
+
+// KVEventSeqShift packs an event's raft index and its position within the
+// command into one sequence number: index<<shift | position.
+const KVEventSeqShift = 20
+
+func kvEventsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableKVEvents,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: &memdb.UintFieldIndex{Field: "Seq"}},
+		},
+	}
+}
+
+// KVEventAppendTxn records a change and drops events older than the
+// retention window. The window is counted in raft indexes, so trimming is
+// deterministic on every node.
+func KVEventAppendTxn(txn *memdb.Txn, ev *structs.KVEvent) error {
+	if err := txn.Insert(tableKVEvents, ev); err != nil {
+		return fmt.Errorf("failed to record key event: %w", err)
+	}
+	index := ev.Seq >> KVEventSeqShift
+	if index <= KVEventRetention {
+		return nil
+	}
+	oldest := (index - KVEventRetention + 1) << KVEventSeqShift
+	for {
+		obj, err := txn.First(tableKVEvents, "id")
+		if err != nil {
+			return fmt.Errorf("failed to trim key events: %w", err)
+		}
+		if obj == nil || obj.(*structs.KVEvent).Seq >= oldest {
+			return nil
+		}
+		if err := txn.Delete(tableKVEvents, obj); err != nil {
+			return fmt.Errorf("failed to trim key events: %w", err)
+		}
+	}
+}
+
+// KVEventsSince returns events with Seq > after, oldest first, and a
+// WatchSet that fires when new events arrive.
+func (s *Store) KVEventsSince(after uint64) ([]*structs.KVEvent, memdb.WatchSet, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	ws := memdb.NewWatchSet()
+	it, err := txn.LowerBound(tableKVEvents, "id", after+1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read key events: %w", err)
+	}
+	ws.Add(it.WatchCh())
+	var out []*structs.KVEvent
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*structs.KVEvent))
+	}
+	return out, ws, nil
+}
+
+// KVEvents returns every retained event (for snapshots).
+func (s *Store) KVEvents() ([]*structs.KVEvent, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return all[structs.KVEvent](txn, tableKVEvents)
+}
