@@ -6,10 +6,6 @@ import (
 	"github.com/squall-io/squall/cluster/structs"
 )
 
-// metaAdminCreated marks that the first admin was created, so that an
-// operator who deletes st2admin does not see it come back.
-const metaAdminCreated = "admin_created"
-
 func applyUserUpsert(s *state.Store, body []byte) any {
 	var req command.UserUpsertRequest
 	decode(body, &req)
@@ -67,7 +63,7 @@ func applyAdminInit(s *state.Store, body []byte) any {
 	decode(body, &req)
 	txn := s.Txn(true)
 	defer txn.Abort()
-	_, done, err := state.MetaGetTxn(txn, metaAdminCreated)
+	_, done, err := state.MetaGetTxn(txn, state.MetaAdminCreated)
 	if err != nil {
 		return err
 	}
@@ -79,7 +75,7 @@ func applyAdminInit(s *state.Store, body []byte) any {
 	if err := state.UserPutTxn(txn, &u); err != nil {
 		return err
 	}
-	if err := state.MetaSetTxn(txn, metaAdminCreated, u.Name); err != nil {
+	if err := state.MetaSetTxn(txn, state.MetaAdminCreated, u.Name); err != nil {
 		return err
 	}
 	txn.Commit()

@@ -72,6 +72,17 @@ func (s *Store) KVEventsSince(after uint64) ([]*structs.KVEvent, memdb.WatchSet,
 	return out, ws, nil
 }
 
+// KVLastEventSeq returns the newest event's sequence number, 0 if none.
+func (s *Store) KVLastEventSeq() (uint64, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	obj, err := txn.Last(tableKVEvents, "id")
+	if err != nil || obj == nil {
+		return 0, err
+	}
+	return obj.(*structs.KVEvent).Seq, nil
+}
+
 // KVEvents returns every retained event (for snapshots).
 func (s *Store) KVEvents() ([]*structs.KVEvent, error) {
 	txn := s.db.Txn(false)

@@ -8,6 +8,10 @@ import (
 
 const tableMeta = "meta"
 
+// MetaAdminCreated marks that the first admin was created, so that an
+// operator who deletes st2admin does not see it come back.
+const MetaAdminCreated = "admin_created"
+
 // Meta is a named marker, e.g. that the first admin was created.
 type Meta struct {
 	Key   string
