@@ -49,7 +49,7 @@ func (t *trackingFSM) advance(index uint64) {
 }
 
 func (t *trackingFSM) Snapshot() (raft.FSMSnapshot, error) { return t.inner.Snapshot() }
-func (t *trackingFSM) Restore(rc io.ReadCloser) error    { return t.inner.Restore(rc) }
+func (t *trackingFSM) Restore(rc io.ReadCloser) error      { return t.inner.Restore(rc) }
 
 func (t *trackingFSM) state() (uint64, <-chan struct{}) {
 	t.mu.Lock()
