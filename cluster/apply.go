@@ -173,9 +173,12 @@ func (n *Node) ConsistentRead(ctx context.Context) error {
 	if n.IsLeader() {
 		idx, err = n.readIndexLocal()
 	} else {
-		_, addr := n.Leader()
-		if addr == "" {
+		if err := n.WaitForLeader(ctx); err != nil {
 			return structs.Errorf(structs.KindUnavailable, "no cluster leader for a consistent read")
+		}
+		_, addr := n.Leader()
+		if n.IsLeader() {
+			return n.ConsistentRead(ctx)
 		}
 		var resp *rpcResponse
 		resp, err = n.pool.call(addr, &rpcRequest{Op: opReadIndex}, n.cfg.ApplyTimeout)

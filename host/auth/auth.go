@@ -34,6 +34,11 @@ type Config struct {
 	MaxTokenTTL time.Duration
 	// BcryptCost is the password hashing cost (bcrypt.DefaultCost if 0).
 	BcryptCost int
+	// CatchUp, when set, waits until this node has applied every write
+	// committed so far (cluster.Node.ConsistentRead). A credential issued
+	// on another node a moment ago may not have reached this one yet; an
+	// unknown credential is looked up once more after catching up.
+	CatchUp func(ctx context.Context) error
 }
 
 // Service implements authentication and credential management.

@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/squall-io/squall/cluster/structs"
 )
@@ -36,12 +38,18 @@ func (s *Service) Authenticate(r *http.Request) (*Identity, error) {
 			"Only one of Token or API key expected.")
 	case tok != "":
 		t, err := s.ValidateToken(tok)
+		if structs.KindOf(err) == structs.KindUnauthorized && s.catchUp(r) {
+			t, err = s.ValidateToken(tok)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return s.identity(t.User, "authentication token", tokLoc)
 	case key != "":
 		k, err := s.cfg.State().APIKeyGet(hashSecret(key))
+		if err != nil && s.catchUp(r) {
+			k, err = s.cfg.State().APIKeyGet(hashSecret(key))
+		}
 		if err != nil {
 			return nil, structs.Errorf(structs.KindUnauthorized, "Unauthorized - API key not found")
 		}
@@ -53,6 +61,21 @@ func (s *Service) Authenticate(r *http.Request) (*Identity, error) {
 		return nil, structs.Errorf(structs.KindUnauthorized,
 			"Unauthorized - One of Token or API key required.")
 	}
+}
+
+// catchUpTimeout bounds the wait for this node to catch up with the
+// cluster before an unknown credential is refused.
+const catchUpTimeout = 5 * time.Second
+
+// catchUp waits for this node to apply what the cluster has committed; it
+// reports whether a second lookup is worth making.
+func (s *Service) catchUp(r *http.Request) bool {
+	if s.cfg.CatchUp == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), catchUpTimeout)
+	defer cancel()
+	return s.cfg.CatchUp(ctx) == nil
 }
 
 func (s *Service) identity(user, method, location string) (*Identity, error) {

@@ -76,7 +76,7 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to start raft: %w", err)
 	}
-	s.auth = auth.New(auth.Config{Raft: s.node, State: f.State, Logger: s.logger})
+	s.auth = auth.New(auth.Config{Raft: s.node, State: f.State, Logger: s.logger, CatchUp: s.node.ConsistentRead})
 	s.datastore = datastore.New(datastore.Config{
 		Raft: s.node, State: f.State, Cipher: cipher, KeyPath: cfg.EncryptionKeyPath,
 		Logger: s.logger, NewID: auth.NewID,
