@@ -1,0 +1,149 @@
+// Command loadgen is `make bench`: it starts real squall nodes (one, then
+// a three-node cluster) on loopback and drives the REST API's key set and
+// key get at 1 and 32 concurrent clients, printing operations per second,
+// p50/p99 latency, errors and peak memory per node.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/squall-io/squall/integration/harness"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/squall", "squall binary to run")
+	duration := flag.Duration("duration", 5*time.Second, "how long each scenario runs")
+	clientsFlag := flag.String("clients", "1,32", "concurrent clients, comma-separated")
+	valueSize := flag.Int("value-size", 64, "bytes per value")
+	flag.Parse()
+	abs, err := filepath.Abs(*bin)
+	if err != nil {
+		fail(err)
+	}
+	os.Setenv("SQUALL_BIN", abs)
+	var clients []int
+	for _, c := range strings.Split(*clientsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			fail(fmt.Errorf("bad -clients %q", *clientsFlag))
+		}
+		clients = append(clients, n)
+	}
+	b := &bench{duration: *duration, clients: clients, value: strings.Repeat("v", *valueSize)}
+	fmt.Printf("squall datastore benchmark: %s per scenario, %d-byte values, REST API on loopback\n\n", *duration, *valueSize)
+	fmt.Printf("%-10s %-22s %7s %10s %9s %9s %7s\n", "cluster", "scenario", "clients", "ops/s", "p50", "p99", "errors")
+	b.run(1)
+	b.run(3)
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "loadgen:", err)
+	os.Exit(1)
+}
+
+// runT lets the harness run outside `go test`.
+type runT struct {
+	cleanups []func()
+	failed   bool
+}
+
+func (t *runT) Helper()                         {}
+func (t *runT) Logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+func (t *runT) Fatalf(format string, args ...any) {
+	t.failed = true
+	t.close()
+	fail(fmt.Errorf(format, args...))
+}
+func (t *runT) Cleanup(f func()) { t.cleanups = append(t.cleanups, f) }
+func (t *runT) Failed() bool     { return t.failed }
+func (t *runT) TempDir() string {
+	dir, err := os.MkdirTemp("", "squall-bench-")
+	if err != nil {
+		t.Fatalf("temp dir: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+func (t *runT) close() {
+	for i := len(t.cleanups) - 1; i >= 0; i-- {
+		t.cleanups[i]()
+	}
+	t.cleanups = nil
+}
+
+type bench struct {
+	duration time.Duration
+	clients  []int
+	value    string
+}
+
+func (b *bench) run(size int) {
+	t := &runT{}
+	defer t.close()
+	var nodes []*harness.Node
+	if size == 1 {
+		nodes = []*harness.Node{harness.StartNode(t, harness.Options{ID: "bench"})}
+	} else {
+		nodes = harness.StartCluster(t, size)
+	}
+	tok := nodes[0].Token(t)
+	leader := harness.Leader(t, nodes, tok)
+	label := fmt.Sprintf("%d node", size)
+	if size > 1 {
+		label += "s"
+	}
+	targets := []struct {
+		name string
+		node *harness.Node
+	}{{"on leader", leader}}
+	if size > 1 {
+		for _, n := range nodes {
+			if n != leader {
+				targets = append(targets, struct {
+					name string
+					node *harness.Node
+				}{"on follower", n})
+				break
+			}
+		}
+	}
+	for _, tg := range targets {
+		for _, c := range b.clients {
+			r := b.load(tg.node, tok, c, true)
+			r.print(label, "key set "+tg.name, c)
+		}
+	}
+	for _, tg := range targets {
+		for _, c := range b.clients {
+			r := b.load(tg.node, tok, c, false)
+			r.print(label, "key get "+tg.name, c)
+		}
+	}
+	var rss []string
+	for _, n := range nodes {
+		rss = append(rss, fmt.Sprintf("%s %s", n.ID, peakRSS(n.Pid())))
+	}
+	fmt.Printf("%-10s peak RSS per node: %s\n\n", label, strings.Join(rss, ", "))
+}
+
+// peakRSS reads VmHWM, the process's peak resident set.
+func peakRSS(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return fmt.Sprintf("%.1f MB", float64(kb)/1024)
+		}
+	}
+	return "?"
+}
