@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/raft"
 	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
 )
 
 // FSM is what the node replicates into. Its Apply returns nil or an error;
@@ -177,7 +178,12 @@ func (n *Node) stores() (raft.LogStore, raft.StableStore, raft.SnapshotStore, er
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("failed to create raft dir: %w", err)
 	}
-	bolt, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
+	// As etcd does: the freelist is rebuilt on open instead of written on
+	// every commit, which halves the pages each log append writes.
+	bolt, err := raftboltdb.New(raftboltdb.Options{
+		Path:        filepath.Join(dir, "raft.db"),
+		BoltOptions: &bbolt.Options{Timeout: time.Second, NoFreelistSync: true, FreelistType: bbolt.FreelistMapType},
+	})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("failed to open raft store: %w", err)
 	}

@@ -28,6 +28,10 @@ func kvEventsTableSchema() *memdb.TableSchema {
 	}
 }
 
+// KVEventTrimEvery: trimming walks the oldest events, so it runs on every
+// 64th raft index rather than on every write.
+const KVEventTrimEvery = 64
+
 // KVEventAppendTxn records a change and drops events older than the
 // retention window. The window is counted in raft indexes, so trimming is
 // deterministic on every node.
@@ -36,22 +40,24 @@ func KVEventAppendTxn(txn *memdb.Txn, ev *structs.KVEvent) error {
 		return fmt.Errorf("failed to record key event: %w", err)
 	}
 	index := ev.Seq >> KVEventSeqShift
-	if index <= KVEventRetention {
+	if index <= KVEventRetention || index%KVEventTrimEvery != 0 {
 		return nil
 	}
 	oldest := (index - KVEventRetention + 1) << KVEventSeqShift
-	for {
-		obj, err := txn.First(tableKVEvents, "id")
-		if err != nil {
-			return fmt.Errorf("failed to trim key events: %w", err)
-		}
-		if obj == nil || obj.(*structs.KVEvent).Seq >= oldest {
-			return nil
-		}
+	it, err := txn.Get(tableKVEvents, "id")
+	if err != nil {
+		return fmt.Errorf("failed to trim key events: %w", err)
+	}
+	var old []any
+	for obj := it.Next(); obj != nil && obj.(*structs.KVEvent).Seq < oldest; obj = it.Next() {
+		old = append(old, obj)
+	}
+	for _, obj := range old {
 		if err := txn.Delete(tableKVEvents, obj); err != nil {
 			return fmt.Errorf("failed to trim key events: %w", err)
 		}
 	}
+	return nil
 }
 
 // KVEventsSince returns events with Seq > after, oldest first, and a

@@ -16,24 +16,23 @@ import (
 // keySpace is how many distinct keys each client writes and reads.
 const keySpace = 1000
 
+// result is one scenario's figures.
 type result struct {
-	ops       int
-	errors    int
-	latencies []time.Duration
-	elapsed   time.Duration
+	rate     float64 // successful operations per second
+	p50, p99 time.Duration
+	errors   int
 }
 
 func (r result) print(cluster, scenario string, clients int) {
-	sort.Slice(r.latencies, func(i, j int) bool { return r.latencies[i] < r.latencies[j] })
-	pct := func(p float64) string {
-		if len(r.latencies) == 0 {
-			return "-"
-		}
-		d := r.latencies[int(p*float64(len(r.latencies)-1))]
-		return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000)
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+	fmt.Printf("%-10s %-22s %7d %10.0f %9s %9s %7d\n", cluster, scenario, clients, r.rate, ms(r.p50), ms(r.p99), r.errors)
+}
+
+// seedReads writes the keys that the read scenarios fetch.
+func seedReads(n *harness.Node, token, value string) {
+	for i := 0; i < keySpace; i++ {
+		_, _, _ = n.Request("PUT", fmt.Sprintf("/api/v1/keys/bench-r-%d", i), token, map[string]string{"value": value})
 	}
-	fmt.Printf("%-10s %-22s %7d %10.0f %9s %9s %7d\n", cluster, scenario, clients,
-		float64(r.ops)/r.elapsed.Seconds(), pct(0.50), pct(0.99), r.errors)
 }
 
 // load runs clients goroutines against one node for the bench duration,
@@ -44,13 +43,11 @@ func (b *bench) load(n *harness.Node, token string, clients int, write bool) res
 	defer transport.CloseIdleConnections()
 	body, _ := json.Marshal(map[string]string{"value": b.value})
 	if !write {
-		// Reads need something to read.
-		for i := 0; i < keySpace; i++ {
-			_, _, _ = n.Request("PUT", fmt.Sprintf("/api/v1/keys/bench-r-%d", i), token, map[string]string{"value": b.value})
-		}
+		seedReads(n, token, b.value)
 	}
 	var mu sync.Mutex
-	total := result{}
+	var ops, errors int
+	var latencies []time.Duration
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(b.duration)
@@ -58,7 +55,8 @@ func (b *bench) load(n *harness.Node, token string, clients int, write bool) res
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			var r result
+			var myOps, myErrs int
+			var mine []time.Duration
 			for i := 0; time.Now().Before(deadline); i++ {
 				var req *http.Request
 				if write {
@@ -74,21 +72,25 @@ func (b *bench) load(n *harness.Node, token string, clients int, write bool) res
 					_, _ = io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 				}
-				r.latencies = append(r.latencies, time.Since(t0))
+				mine = append(mine, time.Since(t0))
 				if err != nil || resp.StatusCode != 200 {
-					r.errors++
+					myErrs++
 				} else {
-					r.ops++
+					myOps++
 				}
 			}
 			mu.Lock()
-			total.ops += r.ops
-			total.errors += r.errors
-			total.latencies = append(total.latencies, r.latencies...)
+			ops, errors = ops+myOps, errors+myErrs
+			latencies = append(latencies, mine...)
 			mu.Unlock()
 		}(w)
 	}
 	wg.Wait()
-	total.elapsed = time.Since(start)
-	return total
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	r := result{rate: float64(ops) / time.Since(start).Seconds(), errors: errors}
+	if len(latencies) > 0 {
+		r.p50 = latencies[len(latencies)/2]
+		r.p99 = latencies[int(0.99*float64(len(latencies)-1))]
+	}
+	return r
 }

@@ -35,8 +35,13 @@ func main() {
 		}
 		clients = append(clients, n)
 	}
-	b := &bench{duration: *duration, clients: clients, value: strings.Repeat("v", *valueSize)}
-	fmt.Printf("squall datastore benchmark: %s per scenario, %d-byte values, REST API on loopback\n\n", *duration, *valueSize)
+	b := &bench{duration: *duration, clients: clients, value: strings.Repeat("v", *valueSize), wrk: haveWrk()}
+	client := "Go HTTP client (install wrk to compare with shared/bench/peers)"
+	if b.wrk {
+		client = "wrk, as the peers in shared/bench were measured"
+	}
+	fmt.Printf("squall datastore benchmark: %s per scenario, %d-byte values, REST API on loopback, load from %s\n\n",
+		*duration, *valueSize, client)
 	fmt.Printf("%-10s %-22s %7s %10s %9s %9s %7s\n", "cluster", "scenario", "clients", "ops/s", "p50", "p99", "errors")
 	b.run(1)
 	b.run(3)
@@ -82,6 +87,14 @@ type bench struct {
 	duration time.Duration
 	clients  []int
 	value    string
+	wrk      bool
+}
+
+func (b *bench) measure(t *runT, n *harness.Node, token string, clients int, write bool) result {
+	if b.wrk {
+		return b.wrkLoad(n, token, clients, write, t.TempDir())
+	}
+	return b.load(n, token, clients, write)
 }
 
 func (b *bench) run(size int) {
@@ -116,13 +129,13 @@ func (b *bench) run(size int) {
 	}
 	for _, tg := range targets {
 		for _, c := range b.clients {
-			r := b.load(tg.node, tok, c, true)
+			r := b.measure(t, tg.node, tok, c, true)
 			r.print(label, "key set "+tg.name, c)
 		}
 	}
 	for _, tg := range targets {
 		for _, c := range b.clients {
-			r := b.load(tg.node, tok, c, false)
+			r := b.measure(t, tg.node, tok, c, false)
 			r.print(label, "key get "+tg.name, c)
 		}
 	}
