@@ -65,12 +65,17 @@ func KVEventAppendTxn(txn *memdb.Txn, ev *structs.KVEvent) error {
 func (s *Store) KVEventsSince(after uint64) ([]*structs.KVEvent, memdb.WatchSet, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
+	// A LowerBound iterator cannot be watched: watch the whole index.
+	all, err := txn.Get(tableKVEvents, "id")
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read key events: %w", err)
+	}
 	ws := memdb.NewWatchSet()
+	ws.Add(all.WatchCh())
 	it, err := txn.LowerBound(tableKVEvents, "id", after+1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to read key events: %w", err)
 	}
-	ws.Add(it.WatchCh())
 	var out []*structs.KVEvent
 	for obj := it.Next(); obj != nil; obj = it.Next() {
 		out = append(out, obj.(*structs.KVEvent))

@@ -195,12 +195,17 @@ func (s *Store) KVExpired(now time.Time, max int) ([]*structs.KeyValuePair, erro
 func (s *Store) KVNextExpiry() (time.Time, memdb.WatchSet, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
+	// A LowerBound iterator cannot be watched: watch the whole index.
+	all, err := txn.Get(tableKVs, "expire")
+	if err != nil {
+		return time.Time{}, nil, fmt.Errorf("failed to scan expiring keys: %w", err)
+	}
 	ws := memdb.NewWatchSet()
+	ws.Add(all.WatchCh())
 	it, err := txn.LowerBound(tableKVs, "expire", time.Unix(0, 0))
 	if err != nil {
 		return time.Time{}, nil, fmt.Errorf("failed to scan expiring keys: %w", err)
 	}
-	ws.Add(it.WatchCh())
 	if obj := it.Next(); obj != nil {
 		return obj.(*structs.KeyValuePair).ExpireAt, ws, nil
 	}

@@ -148,6 +148,7 @@ func (s *Server) Run(ctx context.Context) error {
 	leaderCtx, stopLeader := context.WithCancel(ctx)
 	go s.watchLeadership(leaderCtx)
 	s.logger.Info("node started", "id", s.node.ID(), "http", s.cfg.HTTPAddr, "raft", s.node.RaftAddr())
+	s.banner()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -156,6 +157,20 @@ func (s *Server) Run(ctx context.Context) error {
 	stopLeader()
 	s.shutdown()
 	return err
+}
+
+// banner tells the operator where the node is and how to log in.
+func (s *Server) banner() {
+	s.out("Squall node %s is up: API http://%s/api/v1", s.node.ID(), s.cfg.HTTPAddr)
+	if s.cfg.AuthAddr != "" {
+		s.out(", auth http://%s/tokens", s.cfg.AuthAddr)
+	}
+	s.out("\n")
+	pw := filepath.Join(s.cfg.DataDir, AdminPasswordFile)
+	if _, err := os.Stat(pw); err == nil && !s.cfg.Dev {
+		s.out("Log in with: st2 login %s -p \"$(cat %s)\"  (bin/st2; add --url http://%s if not on the default ports)\n",
+			auth.AdminUser, pw, s.cfg.HTTPAddr)
+	}
 }
 
 func (s *Server) serve(addr string, h http.Handler, name string, errCh chan<- error) error {
