@@ -25,7 +25,7 @@ type result struct {
 
 func (r result) print(cluster, scenario string, clients int) {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
-	fmt.Printf("%-10s %-22s %7d %10.0f %9s %9s %7d\n", cluster, scenario, clients, r.rate, ms(r.p50), ms(r.p99), r.errors)
+	fmt.Printf("%-10s %-28s %7d %10.0f %9s %9s %7d\n", cluster, scenario, clients, r.rate, ms(r.p50), ms(r.p99), r.errors)
 }
 
 // seedReads writes the keys that the read scenarios fetch.
@@ -37,14 +37,11 @@ func seedReads(n *harness.Node, token, value string) {
 
 // load runs clients goroutines against one node for the bench duration,
 // each with its own keep-alive connection.
-func (b *bench) load(n *harness.Node, token string, clients int, write bool) result {
+func (b *bench) load(n *harness.Node, token string, clients int, o op) result {
 	transport := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: transport, Timeout: 10 * time.Second}
 	defer transport.CloseIdleConnections()
 	body, _ := json.Marshal(map[string]string{"value": b.value})
-	if !write {
-		seedReads(n, token, b.value)
-	}
 	var mu sync.Mutex
 	var ops, errors int
 	var latencies []time.Duration
@@ -59,11 +56,12 @@ func (b *bench) load(n *harness.Node, token string, clients int, write bool) res
 			var mine []time.Duration
 			for i := 0; time.Now().Before(deadline); i++ {
 				var req *http.Request
-				if write {
+				switch o {
+				case opSet:
 					req, _ = http.NewRequest("PUT", fmt.Sprintf("%s/api/v1/keys/bench-%d-%d", n.URL, w, i%keySpace), bytes.NewReader(body))
 					req.Header.Set("Content-Type", "application/json")
-				} else {
-					req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/keys/bench-r-%d", n.URL, (w*7919+i)%keySpace), nil)
+				default:
+					req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/keys/bench-r-%d%s", n.URL, (w*7919+i)%keySpace, o.query()), nil)
 				}
 				req.Header.Set("X-Auth-Token", token)
 				t0 := time.Now()
@@ -93,4 +91,12 @@ func (b *bench) load(n *harness.Node, token string, clients int, write bool) res
 		r.p99 = latencies[int(0.99*float64(len(latencies)-1))]
 	}
 	return r
+}
+
+// query is the read's query string.
+func (o op) query() string {
+	if o == opGetConsistent {
+		return "?consistent=true"
+	}
+	return ""
 }

@@ -42,7 +42,7 @@ func main() {
 	}
 	fmt.Printf("squall datastore benchmark: %s per scenario, %d-byte values, REST API on loopback, load from %s\n\n",
 		*duration, *valueSize, client)
-	fmt.Printf("%-10s %-22s %7s %10s %9s %9s %7s\n", "cluster", "scenario", "clients", "ops/s", "p50", "p99", "errors")
+	fmt.Printf("%-10s %-28s %7s %10s %9s %9s %7s\n", "cluster", "scenario", "clients", "ops/s", "p50", "p99", "errors")
 	b.run(1)
 	b.run(3)
 }
@@ -90,11 +90,23 @@ type bench struct {
 	wrk      bool
 }
 
-func (b *bench) measure(t *runT, n *harness.Node, token string, clients int, write bool) result {
-	if b.wrk {
-		return b.wrkLoad(n, token, clients, write, t.TempDir())
+// op is what a scenario does.
+type op int
+
+const (
+	opSet           op = iota // PUT /api/v1/keys/{name}
+	opGet                     // GET, served locally
+	opGetConsistent           // GET ?consistent=true, linearizable
+)
+
+func (b *bench) measure(t *runT, n *harness.Node, token string, clients int, o op) result {
+	if o != opSet {
+		seedReads(n, token, b.value)
 	}
-	return b.load(n, token, clients, write)
+	if b.wrk {
+		return b.wrkLoad(n, token, clients, o, t.TempDir())
+	}
+	return b.load(n, token, clients, o)
 }
 
 func (b *bench) run(size int) {
@@ -127,16 +139,21 @@ func (b *bench) run(size int) {
 			}
 		}
 	}
-	for _, tg := range targets {
-		for _, c := range b.clients {
-			r := b.measure(t, tg.node, tok, c, true)
-			r.print(label, "key set "+tg.name, c)
-		}
+	scenarios := []struct {
+		name string
+		o    op
+	}{{"key set", opSet}, {"key get", opGet}}
+	if size > 1 {
+		scenarios = append(scenarios, struct {
+			name string
+			o    op
+		}{"consistent get", opGetConsistent})
 	}
-	for _, tg := range targets {
-		for _, c := range b.clients {
-			r := b.measure(t, tg.node, tok, c, false)
-			r.print(label, "key get "+tg.name, c)
+	for _, sc := range scenarios {
+		for _, tg := range targets {
+			for _, c := range b.clients {
+				b.measure(t, tg.node, tok, c, sc.o).print(label, sc.name+" "+tg.name, c)
+			}
 		}
 	}
 	var rss []string

@@ -19,9 +19,9 @@ import (
 
 // wrkScript writes a Lua script: PUTs over keySpace keys, or GETs of one
 // existing key.
-func wrkScript(dir, token, value string, write bool) string {
+func wrkScript(dir, token, value string, o op) string {
 	var s string
-	if write {
+	if o == opSet {
 		s = fmt.Sprintf(`wrk.method = "PUT"
 wrk.body = '{"value":"%s"}'
 wrk.headers["X-Auth-Token"] = "%s"
@@ -38,11 +38,11 @@ wrk.headers["X-Auth-Token"] = "%s"
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format(nil, "/api/v1/keys/bench-r-" .. (counter %% %d))
+  return wrk.format(nil, "/api/v1/keys/bench-r-" .. (counter %% %d) .. "%s")
 end
-`, token, keySpace)
+`, token, keySpace, o.query())
 	}
-	path := filepath.Join(dir, fmt.Sprintf("bench-%v.lua", write))
+	path := filepath.Join(dir, fmt.Sprintf("bench-%d.lua", o))
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		fail(err)
 	}
@@ -57,12 +57,9 @@ var (
 )
 
 // wrkLoad runs wrk and returns its figures as a result.
-func (b *bench) wrkLoad(n *harness.Node, token string, clients int, write bool, dir string) result {
-	if !write {
-		seedReads(n, token, b.value)
-	}
+func (b *bench) wrkLoad(n *harness.Node, token string, clients int, o op, dir string) result {
 	threads := min(clients, 2)
-	script := wrkScript(dir, token, b.value, write)
+	script := wrkScript(dir, token, b.value, o)
 	secs := max(1, int(b.duration.Seconds()))
 	out, err := exec.Command("wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(clients),
 		"-d"+strconv.Itoa(secs)+"s", "--latency", "-s", script, n.URL).CombinedOutput()
