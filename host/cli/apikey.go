@@ -36,17 +36,13 @@ func (a *app) apikeyCommand() *cli.Command {
 }
 
 func (a *app) apikeyList(ctx context.Context, cmd *cli.Command) error {
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	setIf(q, "user", cmd.String("user"))
 	if cmd.Bool("show-secrets") {
 		q.Set("show_secrets", "true")
 	}
 	var keys any
-	if _, err := c.api("GET", "/apikeys", q, nil, &keys); err != nil {
+	if _, err := a.call(cmd, "GET", "/apikeys", q, nil, &keys); err != nil {
 		return err
 	}
 	cols := apikeyColumns
@@ -62,12 +58,8 @@ func (a *app) apikeyGet(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	var key any
-	if _, err := c.api("GET", "/apikeys/"+url.PathEscape(id), nil, nil, &key); err != nil {
+	if _, err := a.call(cmd, "GET", "/apikeys/"+url.PathEscape(id), nil, nil, &key); err != nil {
 		return err
 	}
 	newPrinter(a, cmd).object(key, nil)
@@ -84,12 +76,8 @@ func (a *app) apikeyCreate(ctx context.Context, cmd *cli.Command) error {
 		}
 		body["metadata"] = meta
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	var key map[string]any
-	if _, err := c.api("POST", "/apikeys", nil, body, &key); err != nil {
+	if _, err := a.call(cmd, "POST", "/apikeys", nil, body, &key); err != nil {
 		return err
 	}
 	if cmd.Bool("only-key") {
@@ -105,11 +93,7 @@ func (a *app) apikeyDelete(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
-	if _, err := c.api("DELETE", "/apikeys/"+url.PathEscape(id), nil, nil, nil); err != nil {
+	if _, err := a.call(cmd, "DELETE", "/apikeys/"+url.PathEscape(id), nil, nil, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.opts.Stdout, "Resource with id \"%s\" has been successfully deleted.\n", id)
@@ -155,10 +139,6 @@ func (a *app) apikeyLoad(ctx context.Context, cmd *cli.Command) error {
 			return fmt.Errorf("%s: item %d has no key_hash (export with apikey list -j --show-secrets); nothing was loaded", path, i+1)
 		}
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	var loaded []any
 	for _, k := range list {
 		body := map[string]any{}
@@ -168,7 +148,7 @@ func (a *app) apikeyLoad(ctx context.Context, cmd *cli.Command) error {
 			}
 		}
 		var stored any
-		if _, err := c.api("POST", "/apikeys", nil, body, &stored); err != nil {
+		if _, err := a.call(cmd, "POST", "/apikeys", nil, body, &stored); err != nil {
 			return err
 		}
 		loaded = append(loaded, stored)

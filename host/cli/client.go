@@ -213,3 +213,12 @@ func (c *client) debugResponse(resp *http.Response, body []byte) {
 	}
 	fmt.Fprintf(c.app.opts.Stderr, "\n%s\n# -------- end response ------------\n", bytes.TrimSpace(body))
 }
+
+// call makes one API request with the settings and credentials of cmd.
+func (a *app) call(cmd *cli.Command, method, path string, q url.Values, body, out any) (http.Header, error) {
+	c, err := a.client(cmd)
+	if err != nil {
+		return nil, err
+	}
+	return c.api(method, path, q, body, out)
+}

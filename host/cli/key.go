@@ -59,10 +59,6 @@ func (a *app) keyCommand() *cli.Command {
 }
 
 func (a *app) keyList(ctx context.Context, cmd *cli.Command) error {
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	setIf(q, "prefix", cmd.String("prefix"))
 	setIf(q, "scope", cmd.String("scope"))
@@ -76,7 +72,7 @@ func (a *app) keyList(ctx context.Context, cmd *cli.Command) error {
 	}
 	q.Set("limit", strconv.Itoa(int(last)))
 	var items any
-	h, err := c.api("GET", "/keys", q, nil, &items)
+	h, err := a.call(cmd, "GET", "/keys", q, nil, &items)
 	if err != nil {
 		return err
 	}
@@ -97,10 +93,6 @@ func (a *app) keyGet(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() == 0 {
 		return usagef("key get: expected at least one name")
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	setIf(q, "scope", cmd.String("scope"))
 	if cmd.Bool("decrypt") {
@@ -108,7 +100,7 @@ func (a *app) keyGet(ctx context.Context, cmd *cli.Command) error {
 	}
 	for _, name := range cmd.Args().Slice() {
 		var item any
-		if _, err := c.api("GET", "/keys/"+url.PathEscape(name), q, nil, &item); err != nil {
+		if _, err := a.call(cmd, "GET", "/keys/"+url.PathEscape(name), q, nil, &item); err != nil {
 			return err
 		}
 		newPrinter(a, cmd).object(item, kvColumns)
@@ -139,12 +131,8 @@ func (a *app) keySet(ctx context.Context, cmd *cli.Command) error {
 		body["ttl"] = cmd.Int("ttl")
 	}
 	setBody(body, "user", cmd.String("user"))
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	var item any
-	if _, err := c.api("PUT", "/keys/"+url.PathEscape(args[0]), nil, body, &item); err != nil {
+	if _, err := a.call(cmd, "PUT", "/keys/"+url.PathEscape(args[0]), nil, body, &item); err != nil {
 		return err
 	}
 	newPrinter(a, cmd).object(item, kvColumns)
@@ -177,14 +165,10 @@ func (a *app) keyDelete(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	q := url.Values{}
 	setIf(q, "scope", cmd.String("scope"))
 	setIf(q, "user", cmd.String("user"))
-	if _, err := c.api("DELETE", "/keys/"+url.PathEscape(name), q, nil, nil); err != nil {
+	if _, err := a.call(cmd, "DELETE", "/keys/"+url.PathEscape(name), q, nil, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.opts.Stdout, "Resource with id \"%s\" has been successfully deleted.\n", name)

@@ -17,12 +17,8 @@ func (a *app) userCommand() *cli.Command {
 		Usage: "user accounts (admin only)",
 		Commands: []*cli.Command{
 			{Name: "list", Usage: "list users", Flags: std(attrFlags()...), Action: func(ctx context.Context, cmd *cli.Command) error {
-				c, err := a.client(cmd)
-				if err != nil {
-					return err
-				}
 				var users any
-				if _, err := c.api("GET", "/users", nil, nil, &users); err != nil {
+				if _, err := a.call(cmd, "GET", "/users", nil, nil, &users); err != nil {
 					return err
 				}
 				newPrinter(a, cmd).list(users, []string{"name", "is_admin", "created_at"})
@@ -39,11 +35,7 @@ func (a *app) userCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					c, err := a.client(cmd)
-					if err != nil {
-						return err
-					}
-					if _, err := c.api("DELETE", "/users/"+url.PathEscape(name), nil, nil, nil); err != nil {
+					if _, err := a.call(cmd, "DELETE", "/users/"+url.PathEscape(name), nil, nil, nil); err != nil {
 						return err
 					}
 					fmt.Fprintf(a.opts.Stdout, "User \"%s\" has been deleted.\n", name)
@@ -69,13 +61,9 @@ func (a *app) userCreate(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
 	var u any
 	body := map[string]any{"name": name, "password": pw, "is_admin": cmd.Bool("admin")}
-	if _, err := c.api("POST", "/users", nil, body, &u); err != nil {
+	if _, err := a.call(cmd, "POST", "/users", nil, body, &u); err != nil {
 		return err
 	}
 	newPrinter(a, cmd).object(u, []string{"name", "is_admin"})
@@ -91,11 +79,7 @@ func (a *app) userPasswd(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.client(cmd)
-	if err != nil {
-		return err
-	}
-	if _, err := c.api("PUT", "/users/"+url.PathEscape(name), nil, map[string]any{"password": pw}, nil); err != nil {
+	if _, err := a.call(cmd, "PUT", "/users/"+url.PathEscape(name), nil, map[string]any{"password": pw}, nil); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.opts.Stdout, "Password of \"%s\" changed.\n", name)
@@ -110,12 +94,8 @@ func (a *app) clusterCommand() *cli.Command {
 			Name: "members", Usage: "show the nodes, their raft state and the leader",
 			Flags: flags(authFlags(), outputFlags(), attrFlags()),
 			Action: func(ctx context.Context, cmd *cli.Command) error {
-				c, err := a.client(cmd)
-				if err != nil {
-					return err
-				}
 				var ms any
-				if _, err := c.api("GET", "/cluster/members", nil, nil, &ms); err != nil {
+				if _, err := a.call(cmd, "GET", "/cluster/members", nil, nil, &ms); err != nil {
 					return err
 				}
 				newPrinter(a, cmd).list(ms, []string{"id", "raft_addr", "http_addr", "state", "leader", "voter"})
