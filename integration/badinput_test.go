@@ -45,6 +45,7 @@ func TestBadInput(t *testing.T) {
 		{"ttl string", "PUT", "/api/v1/keys/k", admin, map[string]any{"value": "x", "ttl": "x"}, 400, "must be of type integer"},
 		{"malformed json", "PUT", "/api/v1/keys/k", admin, []byte(`{"value": `), 400, "invalid request body"},
 		{"no crypto key", "PUT", "/api/v1/keys/k", admin, map[string]any{"value": "x", "secret": true}, 400, "Crypto key not found"},
+		{"unknown user for key", "PUT", "/api/v1/keys/k", admin, map[string]any{"value": "x", "scope": "user", "user": "ghost"}, 400, `unknown user "ghost"`},
 		{"unknown user for apikey", "POST", "/api/v1/apikeys", admin, map[string]any{"user": "ghost"}, 404, "ghost"},
 		{"non-admin other user", "GET", "/api/v1/keys?scope=user&user=st2admin", bob, nil, 403, "administrator access"},
 		{"non-admin users", "GET", "/api/v1/users", bob, nil, 403, "administrator access"},

@@ -206,6 +206,23 @@ func TestDatastoreTour(t *testing.T) {
 			t.Fatalf("whoami with api key: %s", out)
 		}
 		ci.ok("key", "list")
+
+		var keys []struct{ ID string }
+		admin.jsonOut(&keys, "apikey", "list")
+		if len(keys) != 1 {
+			t.Fatalf("apikey list: %+v", keys)
+		}
+		admin.ok("apikey", "disable", keys[0].ID)
+		if errOut := ci.fail("whoami"); !strings.Contains(errOut, "disabled") {
+			t.Fatalf("disabled key: %s", errOut)
+		}
+		admin.ok("apikey", "enable", keys[0].ID)
+		export := filepath.Join(t.TempDir(), "keys.json")
+		_ = os.WriteFile(export, []byte(admin.ok("apikey", "list", "-j", "--show-secrets")), 0o600)
+		admin.ok("apikey", "delete", keys[0].ID)
+		ci.fail("whoami")
+		admin.ok("apikey", "load", export)
+		ci.ok("whoami")
 	})
 }
 

@@ -78,6 +78,7 @@ func TestSetValidation(t *testing.T) {
 		{"ttl negative", admin, "k", SetRequest{Value: str("v"), TTL: i64(-5)}, structs.KindInvalid, "positive integer"},
 		{"no crypto key", admin, "k", SetRequest{Value: str("v"), Secret: true}, structs.KindInvalid, "Crypto key not found in /etc/key.json"},
 		{"other user", alice, "k", SetRequest{Value: str("v"), Scope: "user", User: "bob"}, structs.KindForbidden, "administrator access"},
+		{"unknown user", admin, "k", SetRequest{Value: str("v"), Scope: "user", User: "ghost"}, structs.KindInvalid, `unknown user "ghost"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -132,6 +132,12 @@ func (s *Service) prepare(c Caller, name string, r SetRequest, now time.Time) (s
 	if err != nil {
 		return kv, err
 	}
+	if own != "" && own != c.User {
+		// An admin writing for someone else: that someone must exist.
+		if _, err := s.cfg.State().UserGet(own); err != nil {
+			return kv, structs.Errorf(structs.KindInvalid, "unknown user %q for key %q", own, name)
+		}
+	}
 	kv = structs.KeyValuePair{
 		ID: s.cfg.NewID(), Name: name, Scope: sc, User: own, Value: value,
 		Description: r.Description,
