@@ -90,8 +90,8 @@ func (a *API) StreamHandler() http.Handler {
 }
 
 func (a *API) apiRoutes(r *mux.Router) {
-	r.HandleFunc("", a.open(a.version)).Methods(http.MethodGet)
-	r.HandleFunc("/", a.open(a.version)).Methods(http.MethodGet)
+	r.HandleFunc("", a.public(a.version)).Methods(http.MethodGet)
+	r.HandleFunc("/", a.public(a.version)).Methods(http.MethodGet)
 	r.HandleFunc("/user", a.authed(a.whoami)).Methods(http.MethodGet)
 	a.keyRoutes(r)
 	a.apiKeyRoutes(r)
@@ -141,8 +141,9 @@ func (a *API) authed(h handler) http.HandlerFunc {
 	}
 }
 
-// open is authed without authentication.
-func (a *API) open(h handler) http.HandlerFunc {
+// public is authed without authentication: token requests and joining
+// carry their own credentials.
+func (a *API) public(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r, nil); err != nil {
 			a.writeError(w, r, err)

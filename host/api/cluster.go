@@ -12,7 +12,7 @@ import (
 
 func (a *API) clusterRoutes(r *mux.Router) {
 	r.HandleFunc("/cluster/members", a.authed(a.members)).Methods(http.MethodGet)
-	r.HandleFunc("/cluster/join", a.open(a.join)).Methods(http.MethodPost)
+	r.HandleFunc("/cluster/join", a.public(a.join)).Methods(http.MethodPost)
 }
 
 type memberView struct {

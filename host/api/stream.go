@@ -54,7 +54,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, id *auth.Identity) 
 			}
 		}
 		flusher.Flush()
-		ctx, cancel := contextWithTimeout(r, streamHeartbeat)
+		ctx, cancel := context.WithTimeout(r.Context(), streamHeartbeat)
 		err = ws.WatchCtx(ctx)
 		cancel()
 		if r.Context().Err() != nil {
@@ -67,10 +67,6 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, id *auth.Identity) 
 			flusher.Flush()
 		}
 	}
-}
-
-func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
 }
 
 // eventFilter matches event names against a comma-separated list; an

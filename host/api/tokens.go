@@ -14,8 +14,8 @@ import (
 )
 
 func (a *API) authRoutes(r *mux.Router) {
-	r.HandleFunc("/tokens", a.open(a.createToken)).Methods(http.MethodPost)
-	r.HandleFunc("/tokens/validate", a.open(a.validateToken)).Methods(http.MethodPost)
+	r.HandleFunc("/tokens", a.public(a.createToken)).Methods(http.MethodPost)
+	r.HandleFunc("/tokens/validate", a.public(a.validateToken)).Methods(http.MethodPost)
 }
 
 // tokenView is StackStorm's Token.

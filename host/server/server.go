@@ -76,7 +76,7 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to start raft: %w", err)
 	}
-	s.auth = auth.New(auth.Config{Raft: s.node, State: f.State, Logger: s.logger, CatchUp: s.node.ConsistentRead})
+	s.auth = auth.New(auth.Config{Raft: s.node, State: f.State, Logger: s.logger, CatchUp: s.catchUp})
 	s.datastore = datastore.New(datastore.Config{
 		Raft: s.node, State: f.State, Cipher: cipher, KeyPath: cfg.EncryptionKeyPath,
 		Logger: s.logger, NewID: auth.NewID,
@@ -86,6 +86,20 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 		ClusterSecret: cfg.ClusterSecret, Version: opts.Version,
 	})
 	return s, nil
+}
+
+// errUpToDate: the leader has applied every write it acknowledged, so an
+// unknown credential is unknown; only other nodes may be behind.
+var errUpToDate = errors.New("the leader is up to date")
+
+// catchUp lets auth wait, on a node that is not the leader, until it has
+// applied what the cluster committed. Refusing on the leader at once also
+// keeps a flood of forged tokens from costing quorum round trips.
+func (s *Server) catchUp(ctx context.Context) error {
+	if s.node.IsLeader() {
+		return errUpToDate
+	}
+	return s.node.ConsistentRead(ctx)
 }
 
 // nodeID is the configured id, or the one kept in the data dir, or a new
