@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/crypto/bcrypt"
@@ -184,5 +185,42 @@ func TestAuthListener(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), `"valid":true`) {
 		t.Fatalf("validate: %s", b)
+	}
+}
+
+func TestTokenBodies(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name, body string
+		status     int
+	}{
+		{"no body", "", 201},
+		{"ttl", `{"ttl": 60}`, 201},
+		{"ttl zero", `{"ttl": 0}`, 400},
+		{"ttl too long", `{"ttl": 99999999}`, 400},
+		{"malformed", `{"ttl": `, 400},
+		{"unknown field", `{"tll": 5}`, 400},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", f.srv.URL+"/auth/v1/tokens", strings.NewReader(c.body))
+			req.SetBasicAuth("alice", "alice-password")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var tok tokenView
+			_ = json.NewDecoder(resp.Body).Decode(&tok)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, c.status)
+			}
+			if c.name == "ttl" {
+				exp, err := time.Parse(time.RFC3339Nano, tok.Expiry)
+				if err != nil || time.Until(exp) > time.Minute || time.Until(exp) < 50*time.Second {
+					t.Fatalf("expiry %q", tok.Expiry)
+				}
+			}
+		})
 	}
 }

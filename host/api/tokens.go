@@ -1,7 +1,7 @@
 package api
 
 import (
-	"errors"
+	"bytes"
 	"io"
 	"net/http"
 	"time"
@@ -38,7 +38,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request, _ *auth.Identi
 	var body struct {
 		TTL *int64 `json:"ttl"`
 	}
-	if err := decodeBody(r, &body); err != nil && !errors.Is(err, io.EOF) && !isEmptyBody(err) {
+	if err := decodeOptionalBody(r, &body); err != nil {
 		return err
 	}
 	var ttl time.Duration
@@ -59,8 +59,18 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request, _ *auth.Identi
 	return nil
 }
 
-func isEmptyBody(err error) bool {
-	return err != nil && err.Error() == "invalid request body: EOF"
+// decodeOptionalBody is decodeBody for endpoints whose body may be
+// absent: st2 sends POST /tokens with no body at all.
+func decodeOptionalBody(r *http.Request, out any) error {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	return decodeBody(r, out)
 }
 
 func (a *API) validateToken(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {

@@ -23,7 +23,8 @@ func (s *Service) RunExpiry(ctx context.Context) {
 		next, ws, err := s.cfg.State().KVNextExpiry()
 		if err != nil {
 			s.logger.Error("failed to find expiring keys", "error", err)
-			return
+			sleepCtx(ctx, time.Second)
+			continue
 		}
 		wait := maxExpiryWait
 		if !next.IsZero() {
@@ -39,8 +40,17 @@ func (s *Service) RunExpiry(ctx context.Context) {
 		}
 		if err := s.reapExpired(ctx); err != nil && ctx.Err() == nil {
 			s.logger.Warn("failed to delete expired keys", "error", err)
-			time.Sleep(time.Second) // raft is unhappy: do not spin
+			sleepCtx(ctx, time.Second) // raft is unhappy: do not spin
 		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 

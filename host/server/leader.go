@@ -14,7 +14,8 @@ import (
 const tokenReapInterval = time.Minute
 
 // watchLeadership starts the leader-only work when this node becomes
-// leader and stops it when it stops being leader.
+// leader and stops it when it stops being leader; when ctx ends it returns
+// only after that work has stopped.
 func (s *Server) watchLeadership(ctx context.Context) {
 	var stop context.CancelFunc
 	revoke := func() {

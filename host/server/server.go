@@ -160,7 +160,11 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	leaderCtx, stopLeader := context.WithCancel(ctx)
-	go s.watchLeadership(leaderCtx)
+	leaderDone := make(chan struct{})
+	go func() {
+		defer close(leaderDone)
+		s.watchLeadership(leaderCtx)
+	}()
 	s.logger.Info("node started", "id", s.node.ID(), "http", s.cfg.HTTPAddr, "raft", s.node.RaftAddr())
 	s.banner()
 	var err error
@@ -169,6 +173,7 @@ func (s *Server) Run(ctx context.Context) error {
 	case err = <-errCh:
 	}
 	stopLeader()
+	<-leaderDone // the leader's loops have stopped
 	s.shutdown()
 	return err
 }
@@ -211,7 +216,6 @@ func (s *Server) shutdown() {
 	for _, srv := range s.servers {
 		_ = srv.Shutdown(ctx)
 	}
-	s.leaderWG.Wait()
 	if err := s.node.Shutdown(); err != nil {
 		s.logger.Warn("failed to shut down raft cleanly", "error", err)
 	}
