@@ -44,6 +44,10 @@ type Config struct {
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
 	ApplyTimeout       time.Duration
+	// SnapshotThreshold and TrailingLogs override raft's defaults (8192
+	// and 10240 entries); tests lower them to exercise snapshots.
+	SnapshotThreshold uint64
+	TrailingLogs      uint64
 }
 
 // Defaults for a LAN: faster failover than raft's 1 s/1 s/500 ms would not
@@ -143,6 +147,12 @@ func (n *Node) startRaft() error {
 	rc.LeaderLeaseTimeout = n.cfg.LeaderLeaseTimeout
 	rc.CommitTimeout = defaultCommit
 	rc.BatchApplyCh = true
+	if n.cfg.SnapshotThreshold > 0 {
+		rc.SnapshotThreshold = n.cfg.SnapshotThreshold
+	}
+	if n.cfg.TrailingLogs > 0 {
+		rc.TrailingLogs = n.cfg.TrailingLogs
+	}
 	logs, stable, snaps, err := n.stores()
 	if err != nil {
 		return err
@@ -250,6 +260,14 @@ func (n *Node) WaitForLeader(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Snapshot takes a snapshot now and compacts the log behind it.
+func (n *Node) Snapshot() error {
+	if err := n.raft.Snapshot().Error(); err != nil {
+		return fmt.Errorf("failed to take a snapshot: %w", err)
+	}
+	return nil
 }
 
 // Stats is raft's own counters.

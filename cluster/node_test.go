@@ -219,3 +219,61 @@ func TestUnknownConnectionType(t *testing.T) {
 }
 
 var _ = cluster.Member{}
+
+// TestSnapshots: a node restarts from a snapshot plus the log after it,
+// and a node that joins after the log was compacted receives the snapshot.
+func TestSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	a := clustertest.StartNode(t, clustertest.Options{ID: "a", DataDir: dir, Bootstrap: true, TrailingLogs: 5})
+	if err := a.WaitForLeader(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 40; i++ {
+		if _, err := a.Apply(ctx(t), command.KVSet, set(fmt.Sprintf("s%d", i), "before")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Snapshot(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 40; i < 50; i++ {
+		if _, err := a.Apply(ctx(t), command.KVSet, set(fmt.Sprintf("s%d", i), "after")); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	b := clustertest.StartNode(t, clustertest.Options{ID: "b"})
+	if err := a.Join(ctx(t), b.ID(), b.RaftAddr(), ""); err != nil {
+		t.Fatal(err)
+	}
+	clustertest.WaitFor(t, 10*time.Second, func() error {
+		for _, name := range []string{"s0", "s49"} {
+			if _, err := get(b, name); err != nil {
+				return fmt.Errorf("joined node lacks %s: %v", name, err)
+			}
+		}
+		return nil
+	})
+	if snaps := b.Stats()["last_snapshot_index"]; snaps == "0" {
+		t.Fatalf("the joined node did not install a snapshot: %v", b.Stats())
+	}
+
+	if err := b.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	again := clustertest.StartNode(t, clustertest.Options{ID: "a", DataDir: dir, Bootstrap: true, RaftAddr: a.Config.RaftAddr})
+	// Alone of two voters it cannot commit, but it restores its snapshot
+	// at once; the entries after it are replayed once a quorum is back.
+	clustertest.WaitFor(t, 10*time.Second, func() error {
+		_, err := get(again, "s0")
+		return err
+	})
+	_ = clustertest.StartNode(t, clustertest.Options{ID: "b", DataDir: b.DataDir, RaftAddr: b.Config.RaftAddr})
+	clustertest.WaitFor(t, 10*time.Second, func() error {
+		_, err := get(again, "s49")
+		return err
+	})
+}

@@ -42,6 +42,9 @@ type Options struct {
 	Bootstrap bool
 	Secret    string
 	RaftAddr  string // "" = 127.0.0.1:0
+	// TrailingLogs, when set, keeps only that many entries behind a
+	// snapshot, so that a lagging node must install the snapshot.
+	TrailingLogs uint64
 }
 
 // StartNode starts one node and stops it at cleanup.
@@ -62,6 +65,7 @@ func StartNode(t testing.TB, o Options) *Node {
 		Bootstrap: o.Bootstrap, Secret: o.Secret, FSM: f, Logger: Logger(t, o.ID),
 		HeartbeatTimeout: 300 * time.Millisecond, ElectionTimeout: 300 * time.Millisecond,
 		LeaderLeaseTimeout: 150 * time.Millisecond, ApplyTimeout: 5 * time.Second,
+		TrailingLogs: o.TrailingLogs,
 	}
 	n, err := cluster.NewNode(cfg)
 	if err != nil {
