@@ -55,6 +55,10 @@ func StartNode(t T, o Options) *Node {
 	}
 	t.Cleanup(func() {
 		n.kill()
+		// A binary built with -race (SQUALL_BIN) reports races here.
+		if strings.Contains(n.out.String(), "WARNING: DATA RACE") {
+			t.Fatalf("node %s reported a data race", n.ID)
+		}
 		if t.Failed() {
 			t.Logf("--- output of node %s ---\n%s", n.ID, n.out.String())
 		}
