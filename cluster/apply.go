@@ -21,7 +21,6 @@ import (
 // ahead of the FSM).
 type trackingFSM struct {
 	inner FSM
-	raft  *raft.Raft
 
 	mu      sync.Mutex
 	applied uint64
@@ -127,7 +126,7 @@ func (n *Node) applyOnce(ctx context.Context, buf []byte) (uint64, error, bool) 
 	}
 	if n.IsLeader() {
 		idx, err := n.applyLocal(buf, timeout)
-		return idx, err, errors.Is(err, raft.ErrNotLeader) || errors.Is(err, errNotLeader)
+		return idx, err, err == errNotLeader // the same value: not applied, safe to retry
 	}
 	_, addr := n.Leader()
 	if addr == "" {
@@ -169,19 +168,10 @@ func isUnsent(err error) bool {
 	return errors.As(err, &d) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
-// applyLocal applies on this node, which must be the leader.
+// applyLocal applies on this node, which must be the leader, through the
+// batcher.
 func (n *Node) applyLocal(buf []byte, timeout time.Duration) (uint64, error) {
-	f := n.raft.Apply(buf, timeout)
-	if err := f.Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) {
-			return 0, errNotLeader
-		}
-		return 0, structs.Errorf(structs.KindUnavailable, "raft apply failed: %v", err)
-	}
-	if res, ok := f.Response().(error); ok && res != nil {
-		return f.Index(), res
-	}
-	return f.Index(), nil
+	return n.batch.submit(buf, timeout)
 }
 
 // ConsistentRead makes the next local read linearizable: it returns once

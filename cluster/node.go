@@ -67,6 +67,7 @@ type Node struct {
 	logger hclog.Logger
 
 	raft      *raft.Raft
+	batch     *batcher
 	fsm       *trackingFSM
 	mux       *mux
 	transport *raft.NetworkTransport
@@ -166,7 +167,7 @@ func (n *Node) startRaft() error {
 		return fmt.Errorf("failed to start raft: %w", err)
 	}
 	n.raft = r
-	n.fsm.raft = r
+	n.batch = newBatcher(r, n.cfg.ApplyTimeout)
 	if n.cfg.Bootstrap && !existing {
 		conf := raft.Configuration{Servers: []raft.Server{{
 			ID: rc.LocalID, Address: raft.ServerAddress(n.cfg.RaftAddr), Suffrage: raft.Voter,
@@ -219,6 +220,7 @@ func (n *Node) closeStores() {
 func (n *Node) Shutdown() error {
 	n.shutdownOnce.Do(func() {
 		n.mux.close() // first: stop answering peers at once
+		n.batch.close()
 		n.shutdownErr = n.raft.Shutdown().Error()
 		n.pool.close()
 		n.transport.Close()

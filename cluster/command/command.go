@@ -26,13 +26,14 @@ const (
 	APIKeyUpdate Type = 11
 	APIKeyDelete Type = 12
 	AdminInit    Type = 13 // AdminInitRequest: the first admin, once per cluster
+	Batch        Type = 14 // several encoded commands in one entry (EncodeBatch)
 )
 
 var names = map[Type]string{
 	KVSet: "KVSet", KVDelete: "KVDelete", KVLoad: "KVLoad", KVExpire: "KVExpire",
 	KVDeletePref: "KVDeletePrefix", UserUpsert: "UserUpsert", UserDelete: "UserDelete",
 	TokenCreate: "TokenCreate", TokenDelete: "TokenDelete", APIKeyCreate: "APIKeyCreate",
-	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit",
+	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit", Batch: "Batch",
 }
 
 func (t Type) String() string {

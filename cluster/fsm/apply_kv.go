@@ -10,23 +10,31 @@ import (
 	"github.com/squall-io/squall/cluster/structs"
 )
 
-// kvWriter records datastore changes with their events in one transaction.
-type kvWriter struct {
-	txn   *memdb.Txn
+// seqs numbers the datastore events of one raft entry. The commands of a
+// batch share one, so that their events stay distinct and ordered.
+type seqs struct {
 	index uint64
 	pos   uint64
 }
 
-func newKVWriter(s *state.Store, index uint64) *kvWriter {
-	return &kvWriter{txn: s.Txn(true), index: index}
+func (q *seqs) next() uint64 {
+	q.pos++
+	return q.index<<state.KVEventSeqShift | q.pos
+}
+
+// kvWriter records datastore changes with their events in one transaction.
+type kvWriter struct {
+	txn   *memdb.Txn
+	index uint64
+	seq   *seqs
+}
+
+func newKVWriter(s *state.Store, seq *seqs) *kvWriter {
+	return &kvWriter{txn: s.Txn(true), index: seq.index, seq: seq}
 }
 
 func (w *kvWriter) event(t structs.KVEventType, old, new *structs.KeyValuePair, now time.Time) error {
-	w.pos++
-	ev := &structs.KVEvent{
-		Seq:  w.index<<state.KVEventSeqShift | w.pos,
-		Type: t, Time: now, Old: old, New: new,
-	}
+	ev := &structs.KVEvent{Seq: w.seq.next(), Type: t, Time: now, Old: old, New: new}
 	return state.KVEventAppendTxn(w.txn, ev)
 }
 
@@ -83,17 +91,17 @@ func (w *kvWriter) finish(err error) any {
 	return nil
 }
 
-func applyKVSet(s *state.Store, body []byte, index uint64) any {
+func applyKVSet(s *state.Store, body []byte, seq *seqs) any {
 	var req command.KVSetRequest
 	decode(body, &req)
-	w := newKVWriter(s, index)
+	w := newKVWriter(s, seq)
 	return w.finish(w.set(req.Item, req.Now))
 }
 
-func applyKVLoad(s *state.Store, body []byte, index uint64) any {
+func applyKVLoad(s *state.Store, body []byte, seq *seqs) any {
 	var req command.KVLoadRequest
 	decode(body, &req)
-	w := newKVWriter(s, index)
+	w := newKVWriter(s, seq)
 	for _, item := range req.Items {
 		if err := w.set(item, req.Now); err != nil {
 			return w.finish(err)
@@ -102,10 +110,10 @@ func applyKVLoad(s *state.Store, body []byte, index uint64) any {
 	return w.finish(nil)
 }
 
-func applyKVDelete(s *state.Store, body []byte, index uint64) any {
+func applyKVDelete(s *state.Store, body []byte, seq *seqs) any {
 	var req command.KVDeleteRequest
 	decode(body, &req)
-	w := newKVWriter(s, index)
+	w := newKVWriter(s, seq)
 	kv, err := state.KVGetTxn(w.txn, req.Scope, req.User, req.Name)
 	if err == nil && (kv == nil || kv.Expired(req.Now)) {
 		err = structs.Errorf(structs.KindNotFound, "Resource with a name or id %q not found", req.Name)
@@ -116,10 +124,10 @@ func applyKVDelete(s *state.Store, body []byte, index uint64) any {
 	return w.finish(w.delete(kv, req.Now))
 }
 
-func applyKVDeletePrefix(s *state.Store, body []byte, index uint64) any {
+func applyKVDeletePrefix(s *state.Store, body []byte, seq *seqs) any {
 	var req command.KVDeletePrefixRequest
 	decode(body, &req)
-	w := newKVWriter(s, index)
+	w := newKVWriter(s, seq)
 	q := state.KVQuery{Scope: req.Scope, User: req.User, Prefix: req.Prefix, Now: req.Now}
 	items, err := state.KVListTxn(w.txn, q, false)
 	if err != nil {
@@ -133,10 +141,10 @@ func applyKVDeletePrefix(s *state.Store, body []byte, index uint64) any {
 	return w.finish(nil)
 }
 
-func applyKVExpire(s *state.Store, body []byte, index uint64) any {
+func applyKVExpire(s *state.Store, body []byte, seq *seqs) any {
 	var req command.KVExpireRequest
 	decode(body, &req)
-	w := newKVWriter(s, index)
+	w := newKVWriter(s, seq)
 	for _, k := range req.Keys {
 		kv, err := state.KVGetTxn(w.txn, k.Scope, k.User, k.Name)
 		if err != nil {

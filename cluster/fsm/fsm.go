@@ -51,18 +51,48 @@ func (f *FSM) Apply(l *raft.Log) any {
 	if err != nil {
 		panic(fmt.Errorf("failed to decode raft log %d: %w", l.Index, err))
 	}
+	seq := &seqs{index: l.Index}
+	if t == command.Batch {
+		return f.applyBatch(body, seq)
+	}
+	return f.apply(t, body, seq)
+}
+
+// applyBatch applies the commands of a batch in order, each in its own
+// transaction: one refused command does not undo the others. The result
+// holds each command's own result.
+func (f *FSM) applyBatch(body []byte, seq *seqs) any {
+	subs, err := command.DecodeBatch(body)
+	if err != nil {
+		panic(fmt.Errorf("failed to decode batch at index %d: %w", seq.index, err))
+	}
+	results := make(command.BatchResult, len(subs))
+	for i, sub := range subs {
+		t, b, err := command.Decode(sub)
+		if err != nil || t == command.Batch {
+			panic(fmt.Errorf("bad command %d in batch at index %d", i, seq.index))
+		}
+		if res, ok := f.apply(t, b, seq).(error); ok {
+			results[i] = res
+		}
+	}
+	return results
+}
+
+// apply is the one switch from command type to its apply function.
+func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 	s := f.State()
 	switch t {
 	case command.KVSet:
-		return applyKVSet(s, body, l.Index)
+		return applyKVSet(s, body, seq)
 	case command.KVDelete:
-		return applyKVDelete(s, body, l.Index)
+		return applyKVDelete(s, body, seq)
 	case command.KVLoad:
-		return applyKVLoad(s, body, l.Index)
+		return applyKVLoad(s, body, seq)
 	case command.KVExpire:
-		return applyKVExpire(s, body, l.Index)
+		return applyKVExpire(s, body, seq)
 	case command.KVDeletePref:
-		return applyKVDeletePrefix(s, body, l.Index)
+		return applyKVDeletePrefix(s, body, seq)
 	case command.UserUpsert:
 		return applyUserUpsert(s, body)
 	case command.UserDelete:
@@ -82,7 +112,7 @@ func (f *FSM) Apply(l *raft.Log) any {
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.
-		panic(fmt.Errorf("unknown raft command %s at index %d", t, l.Index))
+		panic(fmt.Errorf("unknown raft command %s at index %d", t, seq.index))
 	}
 }
 

@@ -309,3 +309,41 @@ func TestEventRetention(t *testing.T) {
 		t.Fatalf("kept %d events, want %d to %d", len(evs), state.KVEventRetention, state.KVEventRetention+state.KVEventTrimEvery-1)
 	}
 }
+
+func TestBatch(t *testing.T) {
+	f := testFSM(t)
+	enc := func(ct command.Type, req any) []byte {
+		b, err := command.Encode(ct, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	batch := command.EncodeBatch([][]byte{
+		enc(command.KVSet, command.KVSetRequest{Item: kv("a", "1"), Now: t0}),
+		enc(command.KVDelete, command.KVDeleteRequest{Scope: structs.ScopeSystem, Name: "missing", Now: t0}),
+		enc(command.KVSet, command.KVSetRequest{Item: kv("b", "2"), Now: t0}),
+	})
+	res := f.Apply(&raft.Log{Index: 7, Type: raft.LogCommand, Data: batch})
+	results, ok := res.(command.BatchResult)
+	if !ok || len(results) != 3 || results[0] != nil || !errors.Is(results[1], structs.ErrNotFound) || results[2] != nil {
+		t.Fatalf("results = %#v", res)
+	}
+	evs, _, _ := f.State().KVEventsSince(0)
+	if len(evs) != 2 || evs[0].Seq == evs[1].Seq || evs[0].New.Name != "a" || evs[1].New.Name != "b" {
+		t.Fatalf("events = %+v", evs)
+	}
+	for _, ev := range evs {
+		if ev.Seq>>state.KVEventSeqShift != 7 || ev.New.ModifyIdx != 7 {
+			t.Fatalf("event %+v not numbered by its entry", ev)
+		}
+	}
+}
+
+func TestDecodeBatchRefusesGarbage(t *testing.T) {
+	for _, body := range [][]byte{{}, {5}, {1, 10, 'x'}, {1, 1, 'x', 'y'}} {
+		if _, err := command.DecodeBatch(body); err == nil {
+			t.Fatalf("DecodeBatch(%v) accepted", body)
+		}
+	}
+}

@@ -22,6 +22,9 @@ type memberView struct {
 	State    string `json:"state"`
 	Leader   bool   `json:"leader"`
 	Voter    bool   `json:"voter"`
+	// LastIndex is the member's last raft log index: how far behind a
+	// member is shows here.
+	LastIndex uint64 `json:"last_index"`
 }
 
 func (a *API) members(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
@@ -31,7 +34,7 @@ func (a *API) members(w http.ResponseWriter, r *http.Request, _ *auth.Identity) 
 	}
 	out := make([]memberView, len(ms))
 	for i, m := range ms {
-		out[i] = memberView{ID: m.ID, RaftAddr: m.RaftAddr, HTTPAddr: m.HTTPAddr, State: m.State, Leader: m.Leader, Voter: m.Voter}
+		out[i] = memberView{ID: m.ID, RaftAddr: m.RaftAddr, HTTPAddr: m.HTTPAddr, State: m.State, Leader: m.Leader, Voter: m.Voter, LastIndex: m.LastIndex}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

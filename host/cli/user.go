@@ -98,7 +98,7 @@ func (a *app) clusterCommand() *cli.Command {
 				if _, err := a.call(cmd, "GET", "/cluster/members", nil, nil, &ms); err != nil {
 					return err
 				}
-				newPrinter(a, cmd).list(ms, []string{"id", "raft_addr", "http_addr", "state", "leader", "voter"})
+				newPrinter(a, cmd).list(ms, []string{"id", "raft_addr", "http_addr", "state", "leader", "voter", "last_index"})
 				return nil
 			},
 		}},
