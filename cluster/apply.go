@@ -136,27 +136,8 @@ func (n *Node) applyOnce(ctx context.Context, buf []byte) (uint64, error, bool) 
 	if err != nil {
 		return 0, err, isUnsent(err)
 	}
-	if err = resp.errorOf(); err != nil {
-		return resp.Index, err, err.Error() == errNotLeader.Msg
-	}
-	n.awaitLocal(ctx, resp.Index)
-	return resp.Index, nil, false
-}
-
-// forwardedVisibleWithin bounds how long a forwarded write waits to be
-// applied here too.
-const forwardedVisibleWithin = time.Second
-
-// awaitLocal gives read-your-writes on a follower: a client that wrote
-// through this node and reads from it next sees its write. The write is
-// committed either way; the wait is bounded so that a lagging node does
-// not turn a success into a timeout.
-func (n *Node) awaitLocal(ctx context.Context, idx uint64) {
-	ctx, cancel := context.WithTimeout(ctx, forwardedVisibleWithin)
-	defer cancel()
-	if err := n.WaitForIndex(ctx, idx); err != nil {
-		n.logger.Debug("forwarded write not yet applied locally", "index", idx, "error", err)
-	}
+	err = resp.errorOf()
+	return resp.Index, err, err != nil && err.Error() == errNotLeader.Msg
 }
 
 // isUnsent: the request never reached a live leader. A connection reset

@@ -83,18 +83,6 @@ func TestThreeNodes(t *testing.T) {
 		}
 	})
 
-	t.Run("read your writes on a follower", func(t *testing.T) {
-		for i := 0; i < 20; i++ {
-			name := fmt.Sprintf("ryw%d", i)
-			if _, err := f.Apply(ctx(t), command.KVSet, set(name, "v")); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := get(f, name); err != nil {
-				t.Fatalf("write through %s not visible there at once: %v", f.ID(), err)
-			}
-		}
-	})
-
 	t.Run("error kind survives forwarding", func(t *testing.T) {
 		req := command.KVDeleteRequest{Scope: structs.ScopeSystem, Name: "missing", Now: t0}
 		_, err := f.Apply(ctx(t), command.KVDelete, req)

@@ -33,6 +33,8 @@ func seedReads(n *harness.Node, token, value string) {
 	for i := 0; i < keySpace; i++ {
 		_, _, _ = n.Request("PUT", fmt.Sprintf("/api/v1/keys/bench-r-%d", i), token, map[string]string{"value": value})
 	}
+	// On a follower the last writes may not be applied yet: catch up.
+	_, _, _ = n.Request("GET", fmt.Sprintf("/api/v1/keys/bench-r-%d?consistent=true", keySpace-1), token, nil)
 }
 
 // load runs clients goroutines against one node for the bench duration,
