@@ -24,18 +24,21 @@ func (q *seqs) next() uint64 {
 
 // kvWriter records datastore changes with their events in one transaction.
 type kvWriter struct {
-	txn   *memdb.Txn
-	index uint64
-	seq   *seqs
+	store  *state.Store
+	txn    *memdb.Txn
+	index  uint64
+	seq    *seqs
+	events int
 }
 
 func newKVWriter(s *state.Store, seq *seqs) *kvWriter {
-	return &kvWriter{txn: s.Txn(true), index: seq.index, seq: seq}
+	return &kvWriter{store: s, txn: s.Txn(true), index: seq.index, seq: seq}
 }
 
 func (w *kvWriter) event(t structs.KVEventType, old, new *structs.KeyValuePair, now time.Time) error {
 	ev := &structs.KVEvent{Seq: w.seq.next(), Type: t, Time: now, Old: old, New: new}
-	return state.KVEventAppendTxn(w.txn, ev)
+	w.events++
+	return state.KVEventInsertTxn(w.txn, ev)
 }
 
 // set writes one item: an expired item counts as absent, so setting it
@@ -83,6 +86,9 @@ func (w *kvWriter) delete(kv *structs.KeyValuePair, now time.Time) error {
 
 // finish commits on success and aborts on error.
 func (w *kvWriter) finish(err error) any {
+	if err == nil {
+		err = w.store.KVEventsCommitTxn(w.txn, w.events)
+	}
 	if err != nil {
 		w.txn.Abort()
 		return err

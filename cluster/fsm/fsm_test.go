@@ -3,6 +3,7 @@ package fsm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -296,17 +297,35 @@ func TestUnknownCommandPanics(t *testing.T) {
 
 func TestEventRetention(t *testing.T) {
 	f := testFSM(t)
-	n := uint64(state.KVEventRetention + 2*state.KVEventTrimEvery)
-	for i := uint64(1); i <= n; i++ {
-		if err := apply(t, f, i, command.KVSet, command.KVSetRequest{Item: kv("a", "v"), Now: t0}); err != nil {
-			t.Fatal(err)
+	// Batches of 100 commands per raft entry: retention counts events, not
+	// entries, so batching does not make the log of changes grow.
+	var index uint64
+	for n := 0; n < state.KVEventRetention+5*state.KVEventTrimEvery; n += 100 {
+		var cmds [][]byte
+		for i := 0; i < 100; i++ {
+			b, _ := command.Encode(command.KVSet, command.KVSetRequest{Item: kv(fmt.Sprintf("k%d", i), "v"), Now: t0})
+			cmds = append(cmds, b)
 		}
+		index++
+		f.Apply(&raft.Log{Index: index, Type: raft.LogCommand, Data: command.EncodeBatch(cmds)})
 	}
 	evs, _, _ := f.State().KVEventsSince(0)
-	// Trimming runs every KVEventTrimEvery indexes: the window is exact
-	// right after a trim and at most that much larger in between.
 	if len(evs) < state.KVEventRetention || len(evs) >= state.KVEventRetention+state.KVEventTrimEvery {
 		t.Fatalf("kept %d events, want %d to %d", len(evs), state.KVEventRetention, state.KVEventRetention+state.KVEventTrimEvery-1)
+	}
+	// The count survives a snapshot, so trimming goes on the same way.
+	snap, _ := f.Snapshot()
+	sink := &memSink{}
+	if err := snap.Persist(sink); err != nil {
+		t.Fatal(err)
+	}
+	g := testFSM(t)
+	if err := g.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))); err != nil {
+		t.Fatal(err)
+	}
+	restored, _, _ := g.State().KVEventsSince(0)
+	if len(restored) != len(evs) {
+		t.Fatalf("restored %d events, want %d", len(restored), len(evs))
 	}
 }
 

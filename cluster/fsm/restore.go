@@ -33,7 +33,7 @@ func restore(r io.Reader) (*state.Store, error) {
 		}
 	}
 	txn.Commit()
-	return s, nil
+	return s, s.Restored()
 }
 
 func restoreRecord(txn *memdb.Txn, rec record) error {
@@ -41,7 +41,7 @@ func restoreRecord(txn *memdb.Txn, rec record) error {
 	case recordKV:
 		return insert[structs.KeyValuePair](txn, rec.Data, state.KVPutTxn)
 	case recordKVEvent:
-		return insert[structs.KVEvent](txn, rec.Data, state.KVEventAppendTxn)
+		return insert[structs.KVEvent](txn, rec.Data, state.KVEventInsertTxn)
 	case recordUser:
 		return insert[structs.User](txn, rec.Data, state.UserPutTxn)
 	case recordToken:

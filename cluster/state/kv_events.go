@@ -10,13 +10,16 @@ import (
 
 const tableKVEvents = "kv_events"
 
-// KVEventRetention is how many raft entries' worth of datastore change
-// events are kept. The rules engine consumes them as they happen; the bound
-// keeps memory flat.
+// KVEventRetention is how many datastore change events are kept. The
+// rules engine consumes them as they happen; the bound keeps memory flat
+// however many commands a raft entry carries.
 const KVEventRetention = 10000
 
+// KVEventTrimEvery: the oldest events are dropped this many at a time.
+const KVEventTrimEvery = 64
+
 // KVEventSeqShift packs an event's raft index and its position within the
-// command into one sequence number: index<<shift | position.
+// entry into one sequence number: index<<shift | position.
 const KVEventSeqShift = 20
 
 func kvEventsTableSchema() *memdb.TableSchema {
@@ -28,28 +31,60 @@ func kvEventsTableSchema() *memdb.TableSchema {
 	}
 }
 
-// KVEventTrimEvery: trimming walks the oldest events, so it runs on every
-// 64th raft index rather than on every write.
-const KVEventTrimEvery = 64
-
-// KVEventAppendTxn records a change and drops events older than the
-// retention window. The window is counted in raft indexes, so trimming is
-// deterministic on every node.
-func KVEventAppendTxn(txn *memdb.Txn, ev *structs.KVEvent) error {
+// KVEventInsertTxn stores an event. The writer that adds events calls
+// KVEventsCommitTxn once before committing.
+func KVEventInsertTxn(txn *memdb.Txn, ev *structs.KVEvent) error {
 	if err := txn.Insert(tableKVEvents, ev); err != nil {
 		return fmt.Errorf("failed to record key event: %w", err)
 	}
-	index := ev.Seq >> KVEventSeqShift
-	if index <= KVEventRetention || index%KVEventTrimEvery != 0 {
+	return nil
+}
+
+// KVEventsCommitTxn accounts for added events in a write transaction and,
+// once more than KVEventRetention are kept, drops the oldest in the same
+// transaction. The count follows the commit (memdb's Defer), so an aborted
+// transaction leaves it alone; every node applies the same commands, so
+// every node trims the same events.
+func (s *Store) KVEventsCommitTxn(txn *memdb.Txn, added int) error {
+	if added == 0 {
 		return nil
 	}
-	oldest := (index - KVEventRetention + 1) << KVEventSeqShift
+	s.eventsMu.Lock()
+	count := s.events + added
+	s.eventsMu.Unlock()
+	if count >= KVEventRetention+KVEventTrimEvery {
+		if err := trimKVEvents(txn, count-KVEventRetention); err != nil {
+			return err
+		}
+		count = KVEventRetention
+	}
+	txn.Defer(func() {
+		s.eventsMu.Lock()
+		s.events = count
+		s.eventsMu.Unlock()
+	})
+	return nil
+}
+
+// countKVEvents sets the count from the table, after a restore.
+func (s *Store) countKVEvents() error {
+	evs, err := s.KVEvents()
+	if err != nil {
+		return err
+	}
+	s.eventsMu.Lock()
+	s.events = len(evs)
+	s.eventsMu.Unlock()
+	return nil
+}
+
+func trimKVEvents(txn *memdb.Txn, n int) error {
 	it, err := txn.Get(tableKVEvents, "id")
 	if err != nil {
 		return fmt.Errorf("failed to trim key events: %w", err)
 	}
-	var old []any
-	for obj := it.Next(); obj != nil && obj.(*structs.KVEvent).Seq < oldest; obj = it.Next() {
+	old := make([]any, 0, n)
+	for obj := it.Next(); obj != nil && len(old) < n; obj = it.Next() {
 		old = append(old, obj)
 	}
 	for _, obj := range old {

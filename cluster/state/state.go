@@ -9,6 +9,7 @@ package state
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/go-memdb"
 )
@@ -17,6 +18,11 @@ import (
 // only from the FSM (one at a time), reads from anywhere.
 type Store struct {
 	db *memdb.MemDB
+
+	// events counts the retained datastore change events (see
+	// KVEventsCommitTxn); it is derived state, rebuilt on restore.
+	eventsMu sync.Mutex
+	events   int
 }
 
 // tableSchemas is filled by each table file's schema function.
@@ -47,8 +53,12 @@ func NewStore() (*Store, error) {
 func (s *Store) Txn(write bool) *memdb.Txn { return s.db.Txn(write) }
 
 // Snapshot returns a point-in-time copy that is cheap to take and safe to
-// read while the live store keeps changing.
+// read while the live store keeps changing. It is for reading only.
 func (s *Store) Snapshot() *Store { return &Store{db: s.db.Snapshot()} }
+
+// Restored finishes a store filled by a snapshot restore: it recomputes
+// the derived counters.
+func (s *Store) Restored() error { return s.countKVEvents() }
 
 // all collects every object of a table, in index order.
 func all[T any](txn *memdb.Txn, table string) ([]*T, error) {

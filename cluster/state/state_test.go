@@ -27,7 +27,7 @@ func TestWatchesFire(t *testing.T) {
 	if err := KVPutTxn(txn, kv); err != nil {
 		t.Fatal(err)
 	}
-	if err := KVEventAppendTxn(txn, &structs.KVEvent{Seq: 1 << KVEventSeqShift, Type: structs.KVEventCreate, New: kv}); err != nil {
+	if err := KVEventInsertTxn(txn, &structs.KVEvent{Seq: 1 << KVEventSeqShift, Type: structs.KVEventCreate, New: kv}); err != nil {
 		t.Fatal(err)
 	}
 	txn.Commit()
