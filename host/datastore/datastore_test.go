@@ -218,3 +218,35 @@ func TestLoadIsAtomic(t *testing.T) {
 		t.Fatalf("delete prefix = %v, %v", deleted, err)
 	}
 }
+
+// TestRunExpiry: the leader's loop deletes an item when its TTL runs out,
+// woken by the item's own expiry time, and records the delete event.
+func TestRunExpiry(t *testing.T) {
+	svc, clk := testService(t, nil)
+	clk.t = time.Now().UTC()
+	svc.cfg.Now = time.Now // the loop sleeps on real timers
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { svc.RunExpiry(ctx); close(done) }()
+	if _, err := svc.Set(ctx, admin, "short", SetRequest{Value: str("v"), TTL: i64(1)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		all, _ := svc.cfg.State().KVAll()
+		if len(all) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("expired item was not deleted")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	evs, _, _ := svc.cfg.State().KVEventsSince(0)
+	if last := evs[len(evs)-1]; last.Type != structs.KVEventDelete || last.Old.Name != "short" {
+		t.Fatalf("last event %+v", last)
+	}
+	cancel()
+	<-done
+}
