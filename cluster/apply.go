@@ -104,7 +104,7 @@ func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, erro
 	}
 	backoff := 5 * time.Millisecond
 	for {
-		idx, err, retry := n.applyOnce(ctx, buf)
+		idx, retry, err := n.applyOnce(ctx, buf)
 		if !retry {
 			return idx, err
 		}
@@ -119,25 +119,25 @@ func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, erro
 
 // applyOnce makes one attempt; retry is true only when the command surely
 // was not applied (no leader, not the leader, peer unreachable).
-func (n *Node) applyOnce(ctx context.Context, buf []byte) (uint64, error, bool) {
+func (n *Node) applyOnce(ctx context.Context, buf []byte) (idx uint64, retry bool, err error) {
 	timeout := n.cfg.ApplyTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(dl), time.Millisecond)
 	}
 	if n.IsLeader() {
 		idx, err := n.applyLocal(buf, timeout)
-		return idx, err, err == errNotLeader // the same value: not applied, safe to retry
+		return idx, err == errNotLeader, err // the same value: not applied, safe to retry
 	}
 	_, addr := n.Leader()
 	if addr == "" {
-		return 0, structs.Errorf(structs.KindUnavailable, "no leader"), true
+		return 0, true, structs.Errorf(structs.KindUnavailable, "no leader")
 	}
 	resp, err := n.pool.call(addr, &rpcRequest{Op: opApply, Data: buf}, timeout)
 	if err != nil {
-		return 0, err, isUnsent(err)
+		return 0, isUnsent(err), err
 	}
 	err = resp.errorOf()
-	return resp.Index, err, err != nil && err.Error() == errNotLeader.Msg
+	return resp.Index, err != nil && err.Error() == errNotLeader.Msg, err
 }
 
 // isUnsent: the request never reached a live leader. A connection reset
