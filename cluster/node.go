@@ -219,11 +219,13 @@ func (n *Node) closeStores() {
 // Shutdown stops raft and closes the transport and stores. Idempotent.
 func (n *Node) Shutdown() error {
 	n.shutdownOnce.Do(func() {
-		n.mux.close() // first: stop answering peers at once
+		// The transport first: it stops answering peers at once and, knowing
+		// it is closing, does not log the listener's end as an error.
+		n.transport.Close()
+		n.mux.close()
 		n.batch.close()
 		n.shutdownErr = n.raft.Shutdown().Error()
 		n.pool.close()
-		n.transport.Close()
 		n.closeStores()
 	})
 	return n.shutdownErr

@@ -35,7 +35,8 @@ func ValidateUserName(name string) error {
 	return nil
 }
 
-func validatePassword(pw string) error {
+// ValidatePassword checks a password against the length limits.
+func ValidatePassword(pw string) error {
 	if len(pw) < MinPasswordLen || len(pw) > MaxPasswordLen {
 		return structs.Errorf(structs.KindInvalid,
 			"password must be %d to %d bytes long", MinPasswordLen, MaxPasswordLen)
@@ -60,7 +61,7 @@ func (s *Service) CreateUser(ctx context.Context, name, password string, admin b
 	if err := ValidateUserName(name); err != nil {
 		return err
 	}
-	if err := validatePassword(password); err != nil {
+	if err := ValidatePassword(password); err != nil {
 		return err
 	}
 	hash, err := s.hashPassword(password)
@@ -84,7 +85,7 @@ func (s *Service) UpdateUser(ctx context.Context, name, password string, admin *
 	}
 	next := *u
 	if password != "" {
-		if err := validatePassword(password); err != nil {
+		if err := ValidatePassword(password); err != nil {
 			return err
 		}
 		if next.PasswordHash, err = s.hashPassword(password); err != nil {
@@ -141,7 +142,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, password string) (generated s
 		generated = randomURLSafe(adminPasswordSz)
 		password = generated
 	}
-	if err := validatePassword(password); err != nil {
+	if err := ValidatePassword(password); err != nil {
 		return "", false, fmt.Errorf("admin password: %w", err)
 	}
 	hash, err := s.hashPassword(password)

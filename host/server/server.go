@@ -48,6 +48,11 @@ type Options struct {
 
 // New builds a node from its config; Run starts it.
 func New(cfg config.Config, opts Options) (*Server, error) {
+	if cfg.AdminPassword != "" {
+		if err := auth.ValidatePassword(cfg.AdminPassword); err != nil {
+			return nil, fmt.Errorf("--admin-password: %w", err)
+		}
+	}
 	s := &Server{cfg: cfg, logger: opts.Logger, out: opts.Stdout}
 	if s.out == nil {
 		s.out = func(string, ...any) {}
