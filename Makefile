@@ -43,7 +43,7 @@ check: ## gofmt, go vet, and the import-direction rule from STYLE.md
 proto: ## regenerate gRPC code from proto/**/*.proto (protoc + protoc-gen-go[-grpc])
 	@files=$$(find proto -name '*.proto'); \
 	  if [ -z "$$files" ]; then echo "no .proto files yet"; exit 0; fi; \
-	  protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative $$files
+	  PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative $$files
 
 .PHONY: bench
 bench: build ## datastore load benchmark: 1 node and 3 nodes, 1 and 32 clients

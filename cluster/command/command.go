@@ -27,6 +27,12 @@ const (
 	APIKeyDelete Type = 12
 	AdminInit    Type = 13 // AdminInitRequest: the first admin, once per cluster
 	Batch        Type = 14 // several encoded commands in one entry (EncodeBatch)
+	PackRegister Type = 15 // PackRegisterRequest: packs with their actions and files, atomically
+	ActionPut    Type = 16 // ActionPutRequest
+	ActionDelete Type = 17 // ActionDeleteRequest
+	NodeRunners  Type = 18 // NodeRunnersRequest: what a node can run
+	ExecCreate   Type = 19 // ExecCreateRequest
+	ExecUpdate   Type = 20 // ExecUpdateRequest: one status change
 )
 
 var names = map[Type]string{
@@ -34,6 +40,8 @@ var names = map[Type]string{
 	KVDeletePref: "KVDeletePrefix", UserUpsert: "UserUpsert", UserDelete: "UserDelete",
 	TokenCreate: "TokenCreate", TokenDelete: "TokenDelete", APIKeyCreate: "APIKeyCreate",
 	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit", Batch: "Batch",
+	PackRegister: "PackRegister", ActionPut: "ActionPut", ActionDelete: "ActionDelete",
+	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate",
 }
 
 func (t Type) String() string {

@@ -109,6 +109,18 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applyAPIKeyUpdate(s, body)
 	case command.APIKeyDelete:
 		return applyAPIKeyDelete(s, body)
+	case command.PackRegister:
+		return applyPackRegister(s, body, seq.index)
+	case command.ActionPut:
+		return applyActionPut(s, body, seq.index)
+	case command.ActionDelete:
+		return applyActionDelete(s, body)
+	case command.NodeRunners:
+		return applyNodeRunners(s, body)
+	case command.ExecCreate:
+		return applyExecCreate(s, body, seq.index)
+	case command.ExecUpdate:
+		return applyExecUpdate(s, body, seq.index)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

@@ -52,6 +52,16 @@ func restoreRecord(txn *memdb.Txn, rec record) error {
 		return insert[state.Meta](txn, rec.Data, func(txn *memdb.Txn, m *state.Meta) error {
 			return state.MetaSetTxn(txn, m.Key, m.Value)
 		})
+	case recordPack:
+		return insert[structs.Pack](txn, rec.Data, state.PackPutTxn)
+	case recordPackContent:
+		return insert[structs.PackContent](txn, rec.Data, state.PackContentPutTxn)
+	case recordAction:
+		return insert[structs.Action](txn, rec.Data, state.ActionPutTxn)
+	case recordNodeRunners:
+		return insert[structs.NodeRunners](txn, rec.Data, state.NodeRunnersPutTxn)
+	case recordExecution:
+		return insert[structs.Execution](txn, rec.Data, state.ExecPutTxn)
 	default:
 		return fmt.Errorf("unknown snapshot record type %d", rec.Type)
 	}

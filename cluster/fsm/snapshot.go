@@ -16,12 +16,17 @@ import (
 type recordType uint8
 
 const (
-	recordKV      recordType = 1
-	recordKVEvent recordType = 2
-	recordUser    recordType = 3
-	recordToken   recordType = 4
-	recordAPIKey  recordType = 5
-	recordMeta    recordType = 6
+	recordKV          recordType = 1
+	recordKVEvent     recordType = 2
+	recordUser        recordType = 3
+	recordToken       recordType = 4
+	recordAPIKey      recordType = 5
+	recordMeta        recordType = 6
+	recordPack        recordType = 7
+	recordPackContent recordType = 8
+	recordAction      recordType = 9
+	recordNodeRunners recordType = 10
+	recordExecution   recordType = 11
 )
 
 // record is one line of a snapshot: a typed JSON document.
@@ -56,6 +61,13 @@ func (s *snapshot) write(sink raft.SnapshotSink) error {
 			return emitTable(enc, recordAPIKey, func() ([]*structs.APIKey, error) { return st.APIKeys("") })
 		},
 		func() error { return emitTable(enc, recordMeta, st.Metas) },
+		func() error { return emitTable(enc, recordPack, st.Packs) },
+		func() error { return emitTable(enc, recordPackContent, st.PackContents) },
+		func() error {
+			return emitTable(enc, recordAction, func() ([]*structs.Action, error) { return st.Actions("") })
+		},
+		func() error { return emitTable(enc, recordNodeRunners, st.NodeRunners) },
+		func() error { return emitTable(enc, recordExecution, st.Executions) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

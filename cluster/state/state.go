@@ -33,6 +33,11 @@ var tableSchemas = []func() *memdb.TableSchema{
 	tokensTableSchema,
 	apiKeysTableSchema,
 	metaTableSchema,
+	packsTableSchema,
+	packContentsTableSchema,
+	actionsTableSchema,
+	nodeRunnersTableSchema,
+	executionsTableSchema,
 }
 
 // NewStore returns an empty store.

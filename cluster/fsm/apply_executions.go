@@ -1,0 +1,85 @@
+package fsm
+
+import (
+	"github.com/squall-io/squall/cluster/command"
+	"github.com/squall-io/squall/cluster/state"
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+func applyExecCreate(s *state.Store, body []byte, index uint64) any {
+	var req command.ExecCreateRequest
+	decode(body, &req)
+	txn := s.Txn(true)
+	defer txn.Abort()
+	e := req.Execution
+	old, err := state.ExecGetTxn(txn, e.ID)
+	if err != nil {
+		return err
+	}
+	if old != nil {
+		return structs.Errorf(structs.KindConflict, "execution %s already exists", e.ID)
+	}
+	e.CreateIdx, e.ModifyIdx = index, index
+	if err := state.ExecPutTxn(txn, &e); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// applyExecUpdate moves an execution along its lifecycle. Final statuses
+// are final; a run that ends while canceling ends canceled.
+func applyExecUpdate(s *state.Store, body []byte, index uint64) any {
+	var req command.ExecUpdateRequest
+	decode(body, &req)
+	txn := s.Txn(true)
+	defer txn.Abort()
+	old, err := state.ExecGetTxn(txn, req.ID)
+	if err != nil {
+		return err
+	}
+	if old == nil {
+		return structs.Errorf(structs.KindNotFound, "execution %s not found", req.ID)
+	}
+	if old.Status.Done() {
+		return structs.Errorf(structs.KindConflict, "execution %s is already %s", req.ID, old.Status)
+	}
+	e := *old
+	e.Log = append([]structs.StatusChange(nil), old.Log...)
+	next := req.Status
+	if old.Status == structs.ExecCanceling && next.Done() && next != structs.ExecAbandoned {
+		next = structs.ExecCanceled
+	}
+	if next == structs.ExecCanceling && old.Status == structs.ExecCanceling {
+		return nil
+	}
+	if !req.StartedAt.IsZero() && !ranOnce(old) {
+		e.Log = append(e.Log, structs.StatusChange{Status: structs.ExecRunning, Timestamp: req.StartedAt})
+	}
+	e.Status = next
+	e.Log = append(e.Log, structs.StatusChange{Status: next, Timestamp: req.Now})
+	if req.Node != "" {
+		e.Node = req.Node
+	}
+	if req.Result != nil {
+		e.Result = req.Result
+	}
+	if next.Done() {
+		e.EndTimestamp = req.Now
+	}
+	e.ModifyIdx = index
+	if err := state.ExecPutTxn(txn, &e); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+func ranOnce(e *structs.Execution) bool {
+	for _, c := range e.Log {
+		if c.Status == structs.ExecRunning {
+			return true
+		}
+	}
+	return false
+}

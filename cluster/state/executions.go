@@ -1,0 +1,115 @@
+package state
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+const tableExecutions = "executions"
+
+func executionsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableExecutions,
+		Indexes: map[string]*memdb.IndexSchema{
+			// Ids sort by creation time (ObjectId layout), so the id index
+			// read in reverse is "newest first".
+			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			"status": {Name: "status", Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+			"node_status": {Name: "node_status", AllowMissing: true, Indexer: &memdb.CompoundIndex{
+				Indexes: []memdb.Indexer{
+					&memdb.StringFieldIndex{Field: "Node"},
+					&memdb.StringFieldIndex{Field: "Status"},
+				},
+			}},
+		},
+	}
+}
+
+// ExecGet returns an execution or a not-found error.
+func (s *Store) ExecGet(id string) (*structs.Execution, error) {
+	return getOne[structs.Execution](s, tableExecutions, id, "execution")
+}
+
+// ExecGetTxn returns an execution or nil.
+func ExecGetTxn(txn *memdb.Txn, id string) (*structs.Execution, error) {
+	obj, err := txn.First(tableExecutions, "id", id)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	return obj.(*structs.Execution), nil
+}
+
+// ExecPutTxn inserts or replaces an execution.
+func ExecPutTxn(txn *memdb.Txn, e *structs.Execution) error {
+	return put(txn, tableExecutions, e, e.ID)
+}
+
+// ExecFilter selects executions; zero fields match everything.
+type ExecFilter struct {
+	Match  func(*structs.Execution) bool
+	Offset int
+	Limit  int // zero: no limit
+	Oldest bool
+}
+
+// Execs returns the executions that match f, newest first unless
+// f.Oldest, and how many matched in all.
+func (s *Store) Execs(f ExecFilter) ([]*structs.Execution, int, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	var it memdb.ResultIterator
+	var err error
+	if f.Oldest {
+		it, err = txn.Get(tableExecutions, "id")
+	} else {
+		it, err = txn.GetReverse(tableExecutions, "id")
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("failed to read executions: %w", err)
+	}
+	var out []*structs.Execution
+	total := 0
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		e := obj.(*structs.Execution)
+		if f.Match != nil && !f.Match(e) {
+			continue
+		}
+		total++
+		if total <= f.Offset || (f.Limit > 0 && len(out) >= f.Limit) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, total, nil
+}
+
+// ExecsOnNode returns the executions assigned to node with status st, and
+// a channel that closes when that set may have changed.
+func (s *Store) ExecsOnNode(node string, st structs.ExecStatus) ([]*structs.Execution, <-chan struct{}, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	it, err := txn.Get(tableExecutions, "node_status", node, string(st))
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read executions of node %s: %w", node, err)
+	}
+	var out []*structs.Execution
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*structs.Execution))
+	}
+	return out, it.WatchCh(), nil
+}
+
+// Executions returns every execution, oldest first (for snapshots).
+func (s *Store) Executions() ([]*structs.Execution, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return all[structs.Execution](txn, tableExecutions)
+}
+
+func sortRunnerTypes(rts []structs.RunnerType) {
+	sort.Slice(rts, func(i, j int) bool { return rts[i].Name < rts[j].Name })
+}
