@@ -1,0 +1,199 @@
+package pluginmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"time"
+
+	goplugin "github.com/hashicorp/go-plugin"
+
+	"github.com/squall-io/squall/sdk/plugin"
+	"github.com/squall-io/squall/sdk/runner"
+)
+
+// supervised is one plugin binary and its current process.
+type supervised struct {
+	path, name string
+	m          *Manager
+
+	mu       sync.Mutex
+	state    string
+	err      error
+	restarts int
+	info     runner.Info
+	client   *goplugin.Client
+	runner   *runner.Client
+	// exited is closed when the current process ends.
+	exited chan struct{}
+}
+
+func (p *supervised) status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := Status{Name: p.name, Path: p.path, Version: p.info.Version, State: p.state, Restarts: p.restarts}
+	if p.err != nil {
+		s.Error = p.err.Error()
+	}
+	for _, rt := range p.info.RunnerTypes {
+		s.RunnerTypes = append(s.RunnerTypes, rt.Name)
+	}
+	return s
+}
+
+func (p *supervised) provides(runnerType string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state != StateRunning {
+		// A plugin that provided the type before it died still owns it:
+		// its runs fail clearly until it is back.
+		if p.info.Name == "" {
+			return false
+		}
+	}
+	for _, rt := range p.info.RunnerTypes {
+		if rt.Name == runnerType {
+			return true
+		}
+	}
+	return false
+}
+
+// supervise starts the plugin, waits for it to exit, and restarts it with
+// exponential backoff until ctx ends. first is called after the first
+// attempt, whatever its outcome.
+func (p *supervised) supervise(ctx context.Context, first func()) {
+	logger := p.m.logger.With("plugin", p.name)
+	backoff := p.m.cfg.MinBackoff
+	for attempt := 0; ; attempt++ {
+		exited, err := p.start(ctx)
+		if attempt == 0 {
+			first()
+		}
+		if err != nil {
+			logger.Error("plugin failed to start", "error", err, "retry_in", backoff)
+		} else {
+			logger.Info("plugin started", "version", p.info.Version, "runner_types", len(p.info.RunnerTypes))
+			p.m.cfg.OnChange()
+			started := time.Now()
+			select {
+			case <-ctx.Done():
+				p.stop()
+				return
+			case <-exited:
+			}
+			logger.Error("plugin exited; restarting", "retry_in", backoff)
+			p.setFailed(errors.New("the plugin process exited"))
+			p.m.cfg.OnChange()
+			if time.Since(started) > p.m.cfg.MaxBackoff {
+				backoff = p.m.cfg.MinBackoff // it ran well for a while
+			}
+		}
+		select {
+		case <-ctx.Done():
+			p.stop()
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, p.m.cfg.MaxBackoff)
+	}
+}
+
+// start launches one process and completes the handshake, Info and
+// Configure within StartTimeout.
+func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig:  plugin.Handshake,
+		Plugins:          runner.PluginSet(nil),
+		Cmd:              exec.Command(p.path),
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		AutoMTLS:         true,
+		StartTimeout:     p.m.cfg.StartTimeout,
+		Logger:           p.m.logger.Named(p.name),
+	})
+	fail := func(err error) (<-chan struct{}, error) {
+		client.Kill()
+		p.setFailed(err)
+		return nil, err
+	}
+	rpc, err := client.Client()
+	if err != nil {
+		return fail(fmt.Errorf("handshake: %w", err))
+	}
+	raw, err := rpc.Dispense(plugin.KindRunner)
+	if err != nil {
+		return fail(fmt.Errorf("failed to dispense the runner: %w", err))
+	}
+	rc, ok := raw.(*runner.Client)
+	if !ok {
+		return fail(fmt.Errorf("the plugin is not a runner (%T)", raw))
+	}
+	callCtx, cancel := context.WithTimeout(ctx, p.m.cfg.StartTimeout)
+	defer cancel()
+	info, err := rc.Info(callCtx)
+	if err != nil {
+		return fail(err)
+	}
+	if err := rc.Configure(callCtx, p.m.cfg.Host); err != nil {
+		return fail(err)
+	}
+	exited := make(chan struct{})
+	go watchExit(client, exited)
+	p.mu.Lock()
+	if p.client != nil {
+		p.restarts++
+	}
+	p.client, p.runner, p.info, p.exited = client, rc, info, exited
+	p.state, p.err = StateRunning, nil
+	p.mu.Unlock()
+	return exited, nil
+}
+
+// watchExit closes exited when the process is gone; go-plugin only offers
+// a flag to poll.
+func watchExit(c *goplugin.Client, exited chan struct{}) {
+	for !c.Exited() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	close(exited)
+}
+
+func (p *supervised) setFailed(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state, p.err = StateFailed, err
+}
+
+func (p *supervised) stop() {
+	p.mu.Lock()
+	c := p.client
+	p.state = StateStopped
+	p.mu.Unlock()
+	if c != nil {
+		c.Kill()
+	}
+}
+
+// run calls the plugin; if its process exits meanwhile, the run fails
+// with ErrPluginExited whatever the transport said.
+func (p *supervised) run(ctx context.Context, req *runner.Request, out runner.RunOutput) (runner.Result, error) {
+	p.mu.Lock()
+	rc, exited, state := p.runner, p.exited, p.state
+	p.mu.Unlock()
+	if state != StateRunning || rc == nil {
+		return runner.Result{}, fmt.Errorf("%w: %s is %s, restarting", ErrPluginExited, p.name, state)
+	}
+	res, err := rc.Run(ctx, req, out)
+	if err == nil || ctx.Err() != nil {
+		return res, err
+	}
+	// The stream broke: tell a dead plugin from a transport hiccup.
+	select {
+	case <-exited:
+	case <-time.After(2 * time.Second):
+		return res, err
+	}
+	return runner.Result{}, fmt.Errorf("%w: %s died during the run", ErrPluginExited, p.name)
+}
