@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Enforces STYLE.md's one-way imports:
 #   sdk imports only proto; plugins import only sdk and proto;
-#   cluster imports no host, sdk or plugins; host imports cluster, sdk, proto;
+#   cluster imports no host, sdk or plugins; host imports cluster, sdk, proto
+#   and packs (the embedded built-in packs), which import nothing;
 #   nothing outside host imports host, and inside host only the main
 #   (host/cmd/squall) is imported by nobody.
 set -euo pipefail
@@ -17,9 +18,10 @@ while read -r pkg imports; do
     case $top in
       sdk) [[ $deptop == sdk || $deptop == proto ]] || bad=1 ;;
       proto) [[ $deptop == proto ]] || bad=1 ;;
+      packs) bad=1 ;;
       plugins) [[ $deptop == sdk || $deptop == proto || $dep == "$rel"* ]] || bad=1 ;;
       cluster) [[ $deptop == cluster ]] || bad=1 ;;
-      host) [[ $deptop == host || $deptop == cluster || $deptop == sdk || $deptop == proto ]] || bad=1
+      host) [[ $deptop == host || $deptop == cluster || $deptop == sdk || $deptop == proto || $deptop == packs ]] || bad=1
             [[ $dep == host/cmd/* ]] && bad=1 ;;
       integration) [[ $deptop == host ]] && bad=1 ;;
     esac
