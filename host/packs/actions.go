@@ -57,6 +57,9 @@ func loadActions(dir, pack string, o Options) ([]structs.Action, error) {
 		}
 		rel, _ := filepath.Rel(dir, file)
 		a, err := BuildAction(m, pack, filepath.ToSlash(rel), dir, o)
+		if e, ok := err.(*Error); ok && e.unknownRunner && o.SkipUnknownRunners {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +99,7 @@ func BuildAction(m ActionMeta, pack, file, packDir string, o Options) (structs.A
 	a.Ref = pack + "." + m.Name
 	rt, ok := o.RunnerType(m.RunnerType)
 	if !ok {
-		return a, errorf(file, "runner_type", "unknown runner type %q", m.RunnerType)
+		return a, &Error{File: file, Field: "runner_type", Msg: fmt.Sprintf("unknown runner type %q", m.RunnerType), unknownRunner: true}
 	}
 	if scriptRunners[m.RunnerType] && m.EntryPoint == "" {
 		return a, errorf(file, "entry_point", "is required for runner type %s", m.RunnerType)

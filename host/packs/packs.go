@@ -40,6 +40,10 @@ type Options struct {
 	ConfigsDir string
 	// NewID returns a fresh object id for new actions.
 	NewID func() string
+	// SkipUnknownRunners leaves out actions whose runner type no node
+	// provides instead of failing (the built-in packs ship actions for
+	// runners that arrive with plugins).
+	SkipUnknownRunners bool
 }
 
 // Error is a registration error in one file.
@@ -47,6 +51,8 @@ type Error struct {
 	File  string
 	Field string
 	Msg   string
+
+	unknownRunner bool
 }
 
 func (e *Error) Error() string {

@@ -17,8 +17,7 @@ import (
 // st2Filters are StackStorm's custom filters (st2common.util.jinja), with
 // the semantics of st2common/expressions/functions.
 var st2Filters = map[string]exec.FilterFunction{
-	// The caller decrypts datastore values before rendering.
-	"decrypt_kv":       filter(0, nil, func(in *exec.Value, _ *exec.ReducedVarArgs) (any, error) { return in, nil }),
+	"decrypt_kv":       decryptKV,
 	"from_json_string": filter(0, nil, func(in *exec.Value, _ *exec.ReducedVarArgs) (any, error) { return pyLoads(in.String()) }),
 	"from_yaml_string": filter(0, nil, fromYAML),
 	"json_escape":      filter(0, nil, jsonEscape),
@@ -366,4 +365,21 @@ func pyDirname(in *exec.Value, _ *exec.ReducedVarArgs) (any, error) {
 		head = trimmed
 	}
 	return head, nil
+}
+
+// decryptKV decrypts a datastore ciphertext with the render's Decrypt
+// option (StackStorm's decrypt_kv).
+func decryptKV(e *exec.Evaluator, in *exec.Value, _ *exec.VarArgs) *exec.Value {
+	if in.IsError() {
+		return in
+	}
+	st := state(e)
+	if st == nil || st.decrypt == nil {
+		return exec.AsValue(exec.ErrInvalidCall(errors.New("decrypt_kv: no datastore key to decrypt with")))
+	}
+	plain, err := st.decrypt(in.String())
+	if err != nil {
+		return exec.AsValue(exec.ErrInvalidCall(fmt.Errorf("decrypt_kv: %w", err)))
+	}
+	return exec.AsValue(plain)
 }

@@ -75,7 +75,27 @@ func newEnvironment() *exec.Environment {
 // range look at it to stop a render whose caller has given up.
 const stateKey = "__squall_render"
 
-type renderState struct{ deadline time.Time }
+type renderState struct {
+	deadline time.Time
+	decrypt  func(string) (string, error)
+}
+
+// Options change how one render behaves.
+type Options struct {
+	// Decrypt turns a datastore ciphertext into its plaintext for the
+	// decrypt_kv filter; without it decrypt_kv fails.
+	Decrypt func(ciphertext string) (string, error)
+}
+
+// state returns the render state behind e, or nil.
+func state(e *exec.Evaluator) *renderState {
+	if e == nil || e.Environment == nil || e.Environment.Context == nil {
+		return nil
+	}
+	v, _ := e.Environment.Context.Get(stateKey)
+	s, _ := v.(*renderState)
+	return s
+}
 
 // expired reports whether the render behind e is past its deadline; a
 // template that overwrote the key counts as expired.
@@ -109,10 +129,15 @@ func HasTemplate(s string) bool {
 // else yields the rendered string. A string without Jinja syntax is returned
 // unchanged.
 func Render(tmpl string, ctx map[string]any) (any, error) {
+	return RenderWith(tmpl, ctx, Options{})
+}
+
+// RenderWith is Render with options.
+func RenderWith(tmpl string, ctx map[string]any, o Options) (any, error) {
 	if !HasTemplate(tmpl) {
 		return tmpl, nil
 	}
-	v, err := run(tmpl, ctx, true)
+	v, err := run(tmpl, ctx, true, o)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +152,7 @@ func RenderString(tmpl string, ctx map[string]any) (string, error) {
 	if !HasTemplate(tmpl) {
 		return tmpl, nil
 	}
-	v, err := run(tmpl, ctx, false)
+	v, err := run(tmpl, ctx, false, Options{})
 	if err != nil {
 		return "", err
 	}
@@ -137,7 +162,7 @@ func RenderString(tmpl string, ctx map[string]any) (string, error) {
 // run renders in a goroutine so that a runaway template cannot hold the
 // caller past MaxDuration. gonja offers no cancellation: the goroutine is
 // abandoned, and stops at its next write, filter call or range().
-func run(tmpl string, ctx map[string]any, native bool) (any, error) {
+func run(tmpl string, ctx map[string]any, native bool, o Options) (any, error) {
 	deadline := time.Now().Add(MaxDuration)
 	type result struct {
 		v   any
@@ -152,7 +177,7 @@ func run(tmpl string, ctx map[string]any, native bool) (any, error) {
 			}
 			done <- r
 		}()
-		r.v, r.err = render(tmpl, ctx, native, deadline)
+		r.v, r.err = render(tmpl, ctx, native, &renderState{deadline: deadline, decrypt: o.Decrypt})
 	}()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -176,7 +201,7 @@ func quote(tmpl string) string {
 	return strconv.Quote(tmpl)
 }
 
-func render(tmpl string, ctx map[string]any, native bool, deadline time.Time) (any, error) {
+func render(tmpl string, ctx map[string]any, native bool, st *renderState) (any, error) {
 	// An in-memory loader holding only this template: include/import/extends
 	// must not read the host's files.
 	loader, err := loaders.NewMemoryLoader(map[string]string{rootName: tmpl})
@@ -191,14 +216,14 @@ func render(tmpl string, ctx map[string]any, native bool, deadline time.Time) (a
 		return nil, err
 	}
 	vars := normalizeMap(ctx)
-	vars[stateKey] = &renderState{deadline: deadline}
+	vars[stateKey] = st
 	data := exec.NewContext(vars)
 	if native {
 		if expr := singleOutput(t.Root()); expr != nil {
 			return evalNative(expr, loader, data)
 		}
 	}
-	w := &limitedWriter{deadline: deadline}
+	w := &limitedWriter{deadline: st.deadline}
 	if err := t.Execute(w, data); err != nil {
 		return nil, err
 	}
