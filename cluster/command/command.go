@@ -33,6 +33,7 @@ const (
 	NodeRunners  Type = 18 // NodeRunnersRequest: what a node can run
 	ExecCreate   Type = 19 // ExecCreateRequest
 	ExecUpdate   Type = 20 // ExecUpdateRequest: one status change
+	MetaInit     Type = 21 // MetaInitRequest: set a cluster-wide value once
 )
 
 var names = map[Type]string{
@@ -41,7 +42,7 @@ var names = map[Type]string{
 	TokenCreate: "TokenCreate", TokenDelete: "TokenDelete", APIKeyCreate: "APIKeyCreate",
 	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit", Batch: "Batch",
 	PackRegister: "PackRegister", ActionPut: "ActionPut", ActionDelete: "ActionDelete",
-	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate",
+	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit",
 }
 
 func (t Type) String() string {

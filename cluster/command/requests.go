@@ -99,3 +99,9 @@ type APIKeyUpdateRequest struct {
 type APIKeyDeleteRequest struct {
 	ID string
 }
+
+// MetaInitRequest sets a cluster-wide value unless it is already set: the
+// first proposer wins, so every node agrees on one value.
+type MetaInitRequest struct {
+	Key, Value string
+}

@@ -166,3 +166,18 @@ func applyAPIKeyDelete(s *state.Store, body []byte) any {
 	txn.Commit()
 	return nil
 }
+
+func applyMetaInit(s *state.Store, body []byte) any {
+	var req command.MetaInitRequest
+	decode(body, &req)
+	txn := s.Txn(true)
+	defer txn.Abort()
+	if _, set, err := state.MetaGetTxn(txn, req.Key); err != nil || set {
+		return err
+	}
+	if err := state.MetaSetTxn(txn, req.Key, req.Value); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}

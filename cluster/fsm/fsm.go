@@ -121,6 +121,8 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applyExecCreate(s, body, seq.index)
 	case command.ExecUpdate:
 		return applyExecUpdate(s, body, seq.index)
+	case command.MetaInit:
+		return applyMetaInit(s, body)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

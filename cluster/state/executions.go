@@ -19,6 +19,7 @@ func executionsTableSchema() *memdb.TableSchema {
 			// read in reverse is "newest first".
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
 			"status": {Name: "status", Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+			"modify": {Name: "modify", Indexer: &memdb.UintFieldIndex{Field: "ModifyIdx"}},
 			"node_status": {Name: "node_status", AllowMissing: true, Indexer: &memdb.CompoundIndex{
 				Indexes: []memdb.Indexer{
 					&memdb.StringFieldIndex{Field: "Node"},
@@ -101,6 +102,27 @@ func (s *Store) ExecsOnNode(node string, st structs.ExecStatus) ([]*structs.Exec
 		out = append(out, obj.(*structs.Execution))
 	}
 	return out, it.WatchCh(), nil
+}
+
+// ExecsModifiedSince returns the executions changed at a raft index above
+// idx, in index order, and a channel that closes on the next change.
+func (s *Store) ExecsModifiedSince(idx uint64) ([]*structs.Execution, <-chan struct{}, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	// Any write to the table touches the root of its id index.
+	watchIt, err := txn.Get(tableExecutions, "id")
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read executions: %w", err)
+	}
+	it, err := txn.LowerBound(tableExecutions, "modify", idx+1)
+	if err != nil {
+		return nil, nil, fmt.Errorf("failed to read executions: %w", err)
+	}
+	var out []*structs.Execution
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*structs.Execution))
+	}
+	return out, watchIt.WatchCh(), nil
 }
 
 // Executions returns every execution, oldest first (for snapshots).

@@ -12,6 +12,9 @@ const tableMeta = "meta"
 // operator who deletes st2admin does not see it come back.
 const MetaAdminCreated = "admin_created"
 
+// MetaExecTokenKey holds the key that signs executions' API tokens.
+const MetaExecTokenKey = "exec_token_key"
+
 // Meta is a named marker, e.g. that the first admin was created.
 type Meta struct {
 	Key   string
