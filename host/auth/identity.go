@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/squall-io/squall/cluster/structs"
@@ -36,6 +37,15 @@ func (s *Service) Authenticate(r *http.Request) (*Identity, error) {
 	case tok != "" && key != "":
 		return nil, structs.Errorf(structs.KindUnauthorized,
 			"Only one of Token or API key expected.")
+	case strings.HasPrefix(tok, execTokenPrefix):
+		user, err := s.validateExecToken(tok)
+		if structs.KindOf(err) == structs.KindUnauthorized && s.catchUp(r) {
+			user, err = s.validateExecToken(tok)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return s.identity(user, "authentication token", tokLoc)
 	case tok != "":
 		t, err := s.ValidateToken(tok)
 		if structs.KindOf(err) == structs.KindUnauthorized && s.catchUp(r) {

@@ -1,6 +1,7 @@
 package params
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -71,5 +72,76 @@ func TestValidateValues(t *testing.T) {
 	}
 	if im := Immutable(map[string]any{"x": 1}, map[string]any{"x": map[string]any{"immutable": true}}); len(im) != 1 {
 		t.Fatalf("immutable: %v", im)
+	}
+}
+
+func TestCast(t *testing.T) {
+	tests := []struct {
+		in, typ string
+		want    string // JSON of the result
+		err     bool
+	}{
+		{"5", "integer", "5", false},
+		{"5.5", "integer", "", true},
+		{"2.5", "number", "2.5", false},
+		{"yes", "boolean", "true", false},
+		{"False", "boolean", "false", false},
+		{"maybe", "boolean", "", true},
+		{"a, b,c", "array", `["a","b","c"]`, false},
+		{`[1, "x"]`, "array", `[1,"x"]`, false},
+		{`{"a": 1}`, "object", `{"a":1}`, false},
+		{"a=1,b=2", "object", `{"a":"1","b":"2"}`, false},
+		{"oops", "object", "", true},
+		{"ls -al", "string", `"ls -al"`, false},
+		{"x", "", `"x"`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.typ+"/"+tc.in, func(t *testing.T) {
+			v, err := Cast(tc.in, tc.typ)
+			if tc.err {
+				if err == nil {
+					t.Fatalf("want an error, got %v", v)
+				}
+				return
+			}
+			b, _ := json.Marshal(v)
+			if err != nil || string(b) != tc.want {
+				t.Fatalf("got %s %v, want %s", b, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestFinalize(t *testing.T) {
+	specs := map[string]any{
+		"message": map[string]any{"type": "string", "required": true},
+		"cmd":     map[string]any{"type": "string", "default": `echo "{{message}}"`},
+		"count":   map[string]any{"type": "integer", "default": "{{ st2kv.system.count }}"},
+		"who":     map[string]any{"type": "string", "default": "{{ action_context.user }}@{{ config_context.region }}"},
+		"pw":      map[string]any{"type": "string", "default": "{{ st2kv.system.pw | decrypt_kv }}"},
+		"plain":   map[string]any{"type": "integer", "default": 3},
+	}
+	rc := RenderContext{
+		ST2KV:         func() map[string]any { return map[string]any{"system": map[string]any{"count": "7", "pw": "C"}} },
+		ActionContext: map[string]any{"user": "stanley"},
+		ConfigContext: map[string]any{"region": "eu"},
+		Decrypt:       func(string) (string, error) { return "plain", nil },
+	}
+	got, err := Finalize(map[string]any{"message": "hi {{ who }}"}, specs, rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(got)
+	want := `{"cmd":"echo \"hi stanley@eu\"","count":7,"message":"hi stanley@eu","plain":3,"pw":"plain","who":"stanley@eu"}`
+	if string(b) != want {
+		t.Fatalf("got %s\nwant %s", b, want)
+	}
+	_, err = Finalize(map[string]any{"a": "{{ b }}", "b": "{{ a }}"}, nil, RenderContext{})
+	if err == nil || !strings.Contains(err.Error(), "cycle: a, b") {
+		t.Fatalf("cycle: %v", err)
+	}
+	_, err = Finalize(map[string]any{"count": "{{ 'x' }}"}, specs, rc)
+	if err == nil || !strings.Contains(err.Error(), `parameter "count"`) {
+		t.Fatalf("bad cast: %v", err)
 	}
 }
