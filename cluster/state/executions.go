@@ -2,7 +2,6 @@ package state
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/hashicorp/go-memdb"
 
@@ -132,6 +131,14 @@ func (s *Store) Executions() ([]*structs.Execution, error) {
 	return all[structs.Execution](txn, tableExecutions)
 }
 
-func sortRunnerTypes(rts []structs.RunnerType) {
-	sort.Slice(rts, func(i, j int) bool { return rts[i].Name < rts[j].Name })
+// ExecLastModified returns the highest raft index that changed an
+// execution, the starting cursor of a change feed.
+func (s *Store) ExecLastModified() (uint64, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	obj, err := txn.Last(tableExecutions, "modify")
+	if err != nil || obj == nil {
+		return 0, err
+	}
+	return obj.(*structs.Execution).ModifyIdx, nil
 }

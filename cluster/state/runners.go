@@ -1,6 +1,8 @@
 package state
 
 import (
+	"sort"
+
 	"github.com/hashicorp/go-memdb"
 
 	"github.com/squall-io/squall/cluster/structs"
@@ -48,4 +50,20 @@ func (s *Store) RunnerTypes() ([]structs.RunnerType, error) {
 // NodeRunnersPutTxn inserts or replaces a node's runners.
 func NodeRunnersPutTxn(txn *memdb.Txn, n *structs.NodeRunners) error {
 	return put(txn, tableNodeRunners, n, n.Node)
+}
+
+// NodeRunnersWatch returns a channel that closes when any node's runners
+// change.
+func (s *Store) NodeRunnersWatch() (<-chan struct{}, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	it, err := txn.Get(tableNodeRunners, "id")
+	if err != nil {
+		return nil, err
+	}
+	return it.WatchCh(), nil
+}
+
+func sortRunnerTypes(rts []structs.RunnerType) {
+	sort.Slice(rts, func(i, j int) bool { return rts[i].Name < rts[j].Name })
 }

@@ -14,9 +14,19 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/squall-io/squall/cluster"
+	"github.com/squall-io/squall/cluster/state"
+	"github.com/squall-io/squall/host/actions"
 	"github.com/squall-io/squall/host/auth"
 	"github.com/squall-io/squall/host/datastore"
+	"github.com/squall-io/squall/host/dispatcher"
+	"github.com/squall-io/squall/host/events"
+	"github.com/squall-io/squall/host/executions"
 )
+
+// Output serves the output of executions running on this node.
+type Output interface {
+	Output(id string) ([]dispatcher.OutputChunk, bool)
+}
 
 // Cluster is the part of cluster.Node the API needs.
 type Cluster interface {
@@ -27,10 +37,15 @@ type Cluster interface {
 
 // Config wires an API.
 type Config struct {
-	Auth      *auth.Service
-	Datastore *datastore.Service
-	Cluster   Cluster
-	Logger    hclog.Logger
+	Auth       *auth.Service
+	Datastore  *datastore.Service
+	Actions    *actions.Service
+	Executions *executions.Service
+	Output     Output
+	Bus        *events.Bus
+	State      func() *state.Store
+	Cluster    Cluster
+	Logger     hclog.Logger
 	// ClusterSecret, when set, must be presented by a node asking to join.
 	ClusterSecret string
 	// Version is reported by GET /api/v1 (and the CLI's --version).
@@ -97,6 +112,8 @@ func (a *API) apiRoutes(r *mux.Router) {
 	a.apiKeyRoutes(r)
 	a.userRoutes(r)
 	a.clusterRoutes(r)
+	a.catalogRoutes(r)
+	a.executionRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, fault{Faultstring: "The resource could not be found: " + req.URL.Path})
 	})

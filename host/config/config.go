@@ -28,6 +28,9 @@ type Config struct {
 	AdminPassword     string
 	ClusterSecret     string
 	LogLevel          string
+	PluginDir         string
+	PacksPath         string
+	ConfigsDir        string
 }
 
 // Defaults: StackStorm's ports for API (9101), auth (9100) and stream
@@ -59,6 +62,9 @@ var specs = []spec{
 	{name: "stream-addr", dflt: DefaultStreamAddr, usage: "stream listener serving /v1/stream (empty: off)", field: func(c *Config) *string { return &c.StreamAddr }},
 	{name: "admin-password", usage: "password of st2admin when the cluster is first created (default: generated)", field: func(c *Config) *string { return &c.AdminPassword }},
 	{name: "cluster-secret", usage: "shared secret every node must present to join and to talk raft", field: func(c *Config) *string { return &c.ClusterSecret }},
+	{name: "plugin-dir", usage: "directory searched for squall-* plugin binaries (default: beside the squall binary, bin/ after make build)", field: func(c *Config) *string { return &c.PluginDir }},
+	{name: "packs-path", usage: "colon-separated directories holding packs (StackStorm's packs_base_paths); the built-in packs always come first", field: func(c *Config) *string { return &c.PacksPath }},
+	{name: "configs-dir", usage: "directory of pack configs, <pack>.yaml (default: <data-dir>/configs)", field: func(c *Config) *string { return &c.ConfigsDir }},
 	{name: "log-level", dflt: "info", usage: "trace, debug, info, warn or error", field: func(c *Config) *string { return &c.LogLevel }},
 }
 

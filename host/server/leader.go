@@ -46,8 +46,10 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(3)
+	s.leaderWG.Add(5)
 	go func() { defer s.leaderWG.Done(); s.ensureAdmin(ctx) }()
+	go func() { defer s.leaderWG.Done(); s.ensureExecTokenKey(ctx) }()
+	go func() { defer s.leaderWG.Done(); s.keepBuiltinPacks(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.datastore.RunExpiry(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.reapTokens(ctx) }()
 	return cancel

@@ -21,6 +21,7 @@ import (
 	"github.com/squall-io/squall/host/auth"
 	"github.com/squall-io/squall/host/config"
 	"github.com/squall-io/squall/host/datastore"
+	"github.com/squall-io/squall/host/executions"
 	"github.com/squall-io/squall/host/kvcrypto"
 )
 
@@ -31,6 +32,8 @@ type Server struct {
 	out    func(format string, args ...any) // what the operator sees on stdout
 
 	node      *cluster.Node
+	fsm       *fsm.FSM
+	rt        *runtime
 	auth      *auth.Service
 	datastore *datastore.Service
 	api       *api.API
@@ -58,12 +61,13 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 		s.out = func(string, ...any) {}
 	}
 	var cipher datastore.Cipher
+	var decrypter executions.Decrypter
 	if cfg.EncryptionKeyPath != "" {
 		key, err := kvcrypto.LoadKey(cfg.EncryptionKeyPath)
 		if err != nil {
 			return nil, fmt.Errorf("failed to load the encryption key: %w", err)
 		}
-		cipher = key
+		cipher, decrypter = key, key
 	}
 	nodeID, err := s.nodeID()
 	if err != nil {
@@ -73,6 +77,7 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.fsm = f
 	s.node, err = cluster.NewNode(cluster.Config{
 		NodeID: nodeID, DataDir: cfg.DataDir, Dev: cfg.Dev, RaftAddr: cfg.RaftAddr,
 		HTTPAddr: cfg.HTTPAddr, Bootstrap: cfg.Join == "", Secret: cfg.ClusterSecret,
@@ -86,8 +91,13 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 		Raft: s.node, State: f.State, Cipher: cipher, KeyPath: cfg.EncryptionKeyPath,
 		Logger: s.logger, NewID: auth.NewID,
 	})
+	if err := s.newRuntime(decrypter); err != nil {
+		_ = s.node.Shutdown()
+		return nil, err
+	}
 	s.api = api.New(api.Config{
-		Auth: s.auth, Datastore: s.datastore, Cluster: s.node, Logger: s.logger,
+		Auth: s.auth, Datastore: s.datastore, Actions: s.rt.actions, Executions: s.rt.executions,
+		Output: s.rt.dispatcher, Bus: s.rt.bus, State: f.State, Cluster: s.node, Logger: s.logger,
 		ClusterSecret: cfg.ClusterSecret, Version: opts.Version,
 	})
 	return s, nil
@@ -170,6 +180,12 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(leaderDone)
 		s.watchLeadership(leaderCtx)
 	}()
+	rtCtx, stopRuntime := context.WithCancel(ctx)
+	rtDone := make(chan struct{})
+	go func() {
+		defer close(rtDone)
+		s.runRuntime(rtCtx)
+	}()
 	s.logger.Info("node started", "id", s.node.ID(), "http", s.cfg.HTTPAddr, "raft", s.node.RaftAddr())
 	s.banner()
 	var err error
@@ -177,6 +193,8 @@ func (s *Server) Run(ctx context.Context) error {
 	case <-ctx.Done():
 	case err = <-errCh:
 	}
+	stopRuntime()
+	<-rtDone // runs are stopped and plugins killed
 	stopLeader()
 	<-leaderDone // the leader's loops have stopped
 	s.shutdown()
