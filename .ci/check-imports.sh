@@ -19,7 +19,8 @@ while read -r pkg imports; do
       sdk) [[ $deptop == sdk || $deptop == proto ]] || bad=1 ;;
       proto) [[ $deptop == proto ]] || bad=1 ;;
       packs) bad=1 ;;
-      plugins) [[ $deptop == sdk || $deptop == proto || $dep == "$rel"* ]] || bad=1 ;;
+      plugins) plugin=$(cut -d/ -f1-2 <<<"$rel")
+               [[ $deptop == sdk || $deptop == proto || $dep == "$plugin"/* ]] || bad=1 ;;
       cluster) [[ $deptop == cluster ]] || bad=1 ;;
       host) [[ $deptop == host || $deptop == cluster || $deptop == sdk || $deptop == proto || $deptop == packs ]] || bad=1
             [[ $dep == host/cmd/* ]] && bad=1 ;;

@@ -125,10 +125,10 @@ func (s *Service) prepare(c Caller, req CreateRequest) (*structs.Execution, erro
 	}
 	now := s.cfg.Now().UTC()
 	e := &structs.Execution{
-		ID:     NewID(now),
-		Action: structs.ExecAction{Ref: action.Ref, Pack: action.Pack, Name: action.Name, RunnerType: action.RunnerType},
+		ID:         NewID(now),
+		Action:     structs.ExecAction{Ref: action.Ref, Pack: action.Pack, Name: action.Name, RunnerType: action.RunnerType},
 		Parameters: provided, Secrets: params.Secrets(specs), User: user,
-		Context: map[string]any{"user": user, "pack": action.Pack},
+		Context:        map[string]any{"user": user, "pack": action.Pack},
 		StartTimestamp: now,
 	}
 	for k, v := range req.Context {
