@@ -53,6 +53,10 @@ func Run(ctx context.Context, opts Options, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	var se silentError
+	if errors.As(err, &se) {
+		return se.code
+	}
 	var ue usageError
 	if errors.As(err, &ue) || strings.Contains(err.Error(), "flag provided but not defined") ||
 		strings.HasPrefix(err.Error(), "No help topic") {
@@ -76,6 +80,7 @@ func (a *app) root() *cli.Command {
 	cmds := []*cli.Command{
 		a.authCommand(), a.loginCommand(), a.whoamiCommand(), a.apikeyCommand(),
 		a.keyCommand(), a.userCommand(), a.clusterCommand(),
+		a.runCommand(), a.actionCommand(), a.executionCommand(), a.runnerCommand(), a.packCommand(),
 	}
 	cmds = append(cmds, a.opts.Extra...)
 	return &cli.Command{

@@ -222,3 +222,32 @@ func (a *app) call(cmd *cli.Command, method, path string, q url.Values, body, ou
 	}
 	return c.api(method, path, q, body, out)
 }
+
+// text fetches a plain-text resource from the API.
+func (c *client) text(path string, q url.Values) (string, error) {
+	u := c.s.apiURL + path
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest("GET", u, nil)
+	if err != nil {
+		return "", err
+	}
+	if err := c.authenticate(req, request{}); err != nil {
+		return "", err
+	}
+	c.debugRequest(req, nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode >= 300 {
+		return "", &apiError{Status: resp.StatusCode, Fault: faultOf(data), URL: u}
+	}
+	return string(data), nil
+}

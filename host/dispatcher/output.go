@@ -20,6 +20,10 @@ type OutputChunk struct {
 	OutputType  string    `json:"output_type"`
 	Data        string    `json:"data"`
 	Timestamp   time.Time `json:"timestamp"`
+	// Offset is where Data starts in the execution's whole output (all
+	// streams, in order); a client that read the output so far skips
+	// what it has. A squall addition to StackStorm's fields.
+	Offset int `json:"offset"`
 }
 
 // outputs holds the output of running executions.
@@ -32,7 +36,8 @@ type outputs struct {
 
 type kept struct {
 	chunks []OutputChunk
-	size   int
+	size   int // bytes kept
+	total  int // bytes written, kept or not
 }
 
 func newOutputs(bus *events.Bus) *outputs {
@@ -50,6 +55,8 @@ func (o *outputs) write(e *structs.Execution, stream string, data []byte) {
 		k = &kept{}
 		o.byID[e.ID] = k
 	}
+	c.Offset = k.total
+	k.total += len(data)
 	if k.size+len(data) <= MaxKeptOutput {
 		k.chunks = append(k.chunks, c)
 		k.size += len(data)
