@@ -106,6 +106,8 @@ type Member struct {
 	State    string `json:"state"`
 	Leader   bool   `json:"leader"`
 	Voter    bool   `json:"voter"`
+	// LastIndex is the member's last raft log index.
+	LastIndex uint64 `json:"last_index"`
 }
 
 // Members asks a node for the cluster's members.
@@ -131,8 +133,14 @@ type CLIResult struct {
 // plus extra environment.
 func (n *Node) CLI(t T, home string, env []string, args ...string) CLIResult {
 	t.Helper()
-	st2 := filepath.Join(filepath.Dir(Binary(t)), "st2")
-	cmd := exec.Command(st2, args...)
+	return n.CLIAs(t, "st2", home, env, args...)
+}
+
+// CLIAs is CLI run as prog: "st2" (the link) or "squall".
+func (n *Node) CLIAs(t T, prog, home string, env []string, args ...string) CLIResult {
+	t.Helper()
+	bin := filepath.Join(filepath.Dir(Binary(t)), prog)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "ST2_BASE_URL=" + n.URL}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -30,8 +30,9 @@ var (
 	buildErr  error
 )
 
-// Binary returns the path of bin/squall (with an st2 link beside it):
-// $SQUALL_BIN if set, else built once per process from the module.
+// Binary returns the path of bin/squall (with an st2 link and the plugin
+// binaries beside it): $SQUALL_BIN if set, else built once per process
+// from the module.
 func Binary(t T) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -57,16 +58,46 @@ func build() (string, error) {
 		return "", err
 	}
 	out := filepath.Join(dir, "squall")
-	cmd := exec.Command("go", "build", "-o", out, "./host/cmd/squall")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, b)
+	if err := goBuild(root, out, "./host/cmd/squall"); err != nil {
+		return "", err
 	}
 	if err := os.Symlink("squall", filepath.Join(dir, "st2")); err != nil {
 		return "", err
 	}
+	// The plugins go beside squall, where a node looks for them by default.
+	plugins, _ := filepath.Glob(filepath.Join(root, "plugins", "*", "main.go"))
+	for _, main := range plugins {
+		name := filepath.Base(filepath.Dir(main))
+		if err := goBuild(root, filepath.Join(dir, "squall-"+name), "./plugins/"+name); err != nil {
+			return "", err
+		}
+	}
 	return out, nil
+}
+
+// BuildPackage builds the main package at pkg (relative to the module
+// root) into dir/name, for plugins that do not ship with squall.
+func BuildPackage(t T, pkg, dir, name string) string {
+	t.Helper()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	out := filepath.Join(dir, name)
+	if err := goBuild(root, out, pkg); err != nil {
+		t.Fatalf("%v", err)
+	}
+	return out
+}
+
+func goBuild(root, out, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return nil
 }
 
 // CleanBuild removes a binary built by Binary; TestMain calls it.

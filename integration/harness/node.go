@@ -51,7 +51,7 @@ func StartNode(t T, o Options) *Node {
 	n.URL = "http://" + n.HTTPAddr
 	n.start(t)
 	if o.Join == "" {
-		n.Token(t) // a bootstrapping node is ready once st2admin exists
+		n.WaitReady(t)
 	}
 	t.Cleanup(func() {
 		n.kill()
@@ -94,6 +94,20 @@ func (n *Node) start(t T) {
 		status, _, err := n.Request("GET", "/api/v1", "", nil)
 		if err != nil || status != 200 {
 			return fmt.Errorf("node %s not answering: %v %d", n.ID, err, status)
+		}
+		return nil
+	})
+}
+
+// WaitReady waits until a bootstrapping node has st2admin, has published
+// its runners and has registered the built-in packs (core.local exists).
+func (n *Node) WaitReady(t T) {
+	t.Helper()
+	tok := n.Token(t)
+	WaitFor(t, 20*time.Second, func() error {
+		status, body, err := n.Request("GET", "/api/v1/actions/core.local", tok, nil)
+		if err != nil || status != 200 {
+			return fmt.Errorf("core.local not registered yet: %v %d %s", err, status, body)
 		}
 		return nil
 	})

@@ -1,7 +1,9 @@
 // Command loadgen is `make bench`: it starts real squall nodes (one, then
-// a three-node cluster) on loopback and drives the REST API's key set and
-// key get at 1 and 32 concurrent clients, printing operations per second,
-// p50/p99 latency, errors and peak memory per node.
+// a three-node cluster) on loopback and drives the REST API: key set and
+// key get at 1 and 32 concurrent clients, then core.noop and core.local
+// executions end to end (request to final status) at 1 and 16 clients,
+// printing operations per second, p50/p99 latency, errors, raft entries
+// per execution and peak memory per node.
 package main
 
 import (
@@ -19,7 +21,8 @@ import (
 func main() {
 	bin := flag.String("bin", "bin/squall", "squall binary to run")
 	duration := flag.Duration("duration", 5*time.Second, "how long each scenario runs")
-	clientsFlag := flag.String("clients", "1,32", "concurrent clients, comma-separated")
+	clientsFlag := flag.String("clients", "1,32", "concurrent clients of the datastore scenarios, comma-separated")
+	execClientsFlag := flag.String("exec-clients", "1,16", "concurrent clients of the execution scenarios, comma-separated")
 	valueSize := flag.Int("value-size", 64, "bytes per value")
 	flag.Parse()
 	abs, err := filepath.Abs(*bin)
@@ -27,15 +30,10 @@ func main() {
 		fail(err)
 	}
 	os.Setenv("SQUALL_BIN", abs)
-	var clients []int
-	for _, c := range strings.Split(*clientsFlag, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(c))
-		if err != nil || n < 1 {
-			fail(fmt.Errorf("bad -clients %q", *clientsFlag))
-		}
-		clients = append(clients, n)
+	b := &bench{
+		duration: *duration, clients: parseClients("clients", *clientsFlag), execClients: parseClients("exec-clients", *execClientsFlag),
+		value: strings.Repeat("v", *valueSize), wrk: haveWrk(),
 	}
-	b := &bench{duration: *duration, clients: clients, value: strings.Repeat("v", *valueSize), wrk: haveWrk()}
 	client := "Go HTTP client (install wrk to compare with shared/bench/peers)"
 	if b.wrk {
 		client = "wrk, as the peers in shared/bench were measured"
@@ -45,6 +43,18 @@ func main() {
 	fmt.Printf("%-10s %-28s %7s %10s %9s %9s %7s\n", "cluster", "scenario", "clients", "ops/s", "p50", "p99", "errors")
 	b.run(1)
 	b.run(3)
+}
+
+func parseClients(name, list string) []int {
+	var out []int
+	for _, c := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			fail(fmt.Errorf("bad -%s %q", name, list))
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 func fail(err error) {
@@ -84,10 +94,11 @@ func (t *runT) close() {
 }
 
 type bench struct {
-	duration time.Duration
-	clients  []int
-	value    string
-	wrk      bool
+	duration    time.Duration
+	clients     []int
+	execClients []int
+	value       string
+	wrk         bool
 }
 
 // op is what a scenario does.
@@ -156,6 +167,7 @@ func (b *bench) run(size int) {
 			}
 		}
 	}
+	b.runExecs(label, leader, leader, tok)
 	var rss []string
 	for _, n := range nodes {
 		rss = append(rss, fmt.Sprintf("%s %s", n.ID, peakRSS(n.Pid())))
