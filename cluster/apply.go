@@ -94,9 +94,10 @@ func (n *Node) WaitForIndex(ctx context.Context, idx uint64) error {
 }
 
 // Apply proposes a command: on the leader directly, elsewhere forwarded to
-// it. It waits until the command is applied and returns the FSM's error.
-// While there is no leader it retries until ctx ends. This is the only
-// write path into raft.
+// it. It waits until the command is applied, on this node too (a client
+// reads its own writes from the node it wrote through), and returns the
+// FSM's error. While there is no leader it retries until ctx ends. This is
+// the only write path into raft.
 func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, error) {
 	buf, err := command.Encode(t, req)
 	if err != nil {
@@ -106,6 +107,11 @@ func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, erro
 	for {
 		idx, retry, err := n.applyOnce(ctx, buf)
 		if !retry {
+			if applied, _ := n.fsm.state(); idx > applied {
+				if werr := n.WaitForIndex(ctx, idx); werr != nil && err == nil {
+					err = structs.Errorf(structs.KindUnavailable, "applied by the leader, not yet here: %v", werr)
+				}
+			}
 			return idx, err
 		}
 		select {

@@ -6,7 +6,7 @@ import (
 	"github.com/squall-io/squall/cluster/structs"
 )
 
-func applyExecCreate(s *state.Store, body []byte, index uint64) any {
+func applyExecCreate(s *state.Store, body []byte, seq *seqs) any {
 	var req command.ExecCreateRequest
 	decode(body, &req)
 	txn := s.Txn(true)
@@ -19,7 +19,7 @@ func applyExecCreate(s *state.Store, body []byte, index uint64) any {
 	if old != nil {
 		return structs.Errorf(structs.KindConflict, "execution %s already exists", e.ID)
 	}
-	e.CreateIdx, e.ModifyIdx = index, index
+	e.CreateIdx, e.ModifyIdx, e.ModifySeq = seq.index, seq.index, seq.next()
 	if err := state.ExecPutTxn(txn, &e); err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func applyExecCreate(s *state.Store, body []byte, index uint64) any {
 
 // applyExecUpdate moves an execution along its lifecycle. Final statuses
 // are final; a run that ends while canceling ends canceled.
-func applyExecUpdate(s *state.Store, body []byte, index uint64) any {
+func applyExecUpdate(s *state.Store, body []byte, seq *seqs) any {
 	var req command.ExecUpdateRequest
 	decode(body, &req)
 	txn := s.Txn(true)
@@ -67,7 +67,7 @@ func applyExecUpdate(s *state.Store, body []byte, index uint64) any {
 	if next.Done() {
 		e.EndTimestamp = req.Now
 	}
-	e.ModifyIdx = index
+	e.ModifyIdx, e.ModifySeq = seq.index, seq.next()
 	if err := state.ExecPutTxn(txn, &e); err != nil {
 		return err
 	}

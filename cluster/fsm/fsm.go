@@ -118,9 +118,9 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 	case command.NodeRunners:
 		return applyNodeRunners(s, body)
 	case command.ExecCreate:
-		return applyExecCreate(s, body, seq.index)
+		return applyExecCreate(s, body, seq)
 	case command.ExecUpdate:
-		return applyExecUpdate(s, body, seq.index)
+		return applyExecUpdate(s, body, seq)
 	case command.MetaInit:
 		return applyMetaInit(s, body)
 	default:

@@ -18,7 +18,7 @@ func executionsTableSchema() *memdb.TableSchema {
 			// read in reverse is "newest first".
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
 			"status": {Name: "status", Indexer: &memdb.StringFieldIndex{Field: "Status"}},
-			"modify": {Name: "modify", Indexer: &memdb.UintFieldIndex{Field: "ModifyIdx"}},
+			"modify": {Name: "modify", Indexer: &memdb.UintFieldIndex{Field: "ModifySeq"}},
 			"node_status": {Name: "node_status", AllowMissing: true, Indexer: &memdb.CompoundIndex{
 				Indexes: []memdb.Indexer{
 					&memdb.StringFieldIndex{Field: "Node"},
@@ -103,9 +103,9 @@ func (s *Store) ExecsOnNode(node string, st structs.ExecStatus) ([]*structs.Exec
 	return out, it.WatchCh(), nil
 }
 
-// ExecsModifiedSince returns the executions changed at a raft index above
-// idx, in index order, and a channel that closes on the next change.
-func (s *Store) ExecsModifiedSince(idx uint64) ([]*structs.Execution, <-chan struct{}, error) {
+// ExecsModifiedSince returns the executions whose ModifySeq is above seq,
+// in order, and a channel that closes on the next change.
+func (s *Store) ExecsModifiedSince(seq uint64) ([]*structs.Execution, <-chan struct{}, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
 	// Any write to the table touches the root of its id index.
@@ -113,7 +113,7 @@ func (s *Store) ExecsModifiedSince(idx uint64) ([]*structs.Execution, <-chan str
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to read executions: %w", err)
 	}
-	it, err := txn.LowerBound(tableExecutions, "modify", idx+1)
+	it, err := txn.LowerBound(tableExecutions, "modify", seq+1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to read executions: %w", err)
 	}
@@ -131,8 +131,8 @@ func (s *Store) Executions() ([]*structs.Execution, error) {
 	return all[structs.Execution](txn, tableExecutions)
 }
 
-// ExecLastModified returns the highest raft index that changed an
-// execution, the starting cursor of a change feed.
+// ExecLastModified returns the highest ModifySeq of any execution, the
+// starting cursor of a change feed.
 func (s *Store) ExecLastModified() (uint64, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
@@ -140,5 +140,5 @@ func (s *Store) ExecLastModified() (uint64, error) {
 	if err != nil || obj == nil {
 		return 0, err
 	}
-	return obj.(*structs.Execution).ModifyIdx, nil
+	return obj.(*structs.Execution).ModifySeq, nil
 }

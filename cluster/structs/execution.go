@@ -77,4 +77,7 @@ type Execution struct {
 	Log            []StatusChange
 	CreateIdx      uint64
 	ModifyIdx      uint64
+	// ModifySeq orders changes even within one raft entry (a batch holds
+	// many): raft index << 20 | position. The change feed follows it.
+	ModifySeq uint64
 }

@@ -66,7 +66,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, id *auth.Identity) 
 			if s.filter(name) {
 				s.send(name, executions.View(st, e))
 			}
-			execCursor = max(execCursor, e.ModifyIdx)
+			execCursor = max(execCursor, e.ModifySeq)
 		}
 		s.drain(sub.C)
 		flusher.Flush()

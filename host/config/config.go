@@ -31,6 +31,7 @@ type Config struct {
 	PluginDir         string
 	PacksPath         string
 	ConfigsDir        string
+	ValidateOutput    bool
 }
 
 // Defaults: StackStorm's ports for API (9101), auth (9100) and stream
@@ -65,6 +66,7 @@ var specs = []spec{
 	{name: "plugin-dir", usage: "directory searched for squall-* plugin binaries (default: beside the squall binary, bin/ after make build)", field: func(c *Config) *string { return &c.PluginDir }},
 	{name: "packs-path", usage: "colon-separated directories holding packs (StackStorm's packs_base_paths); the built-in packs always come first", field: func(c *Config) *string { return &c.PacksPath }},
 	{name: "configs-dir", usage: "directory of pack configs, <pack>.yaml (default: <data-dir>/configs)", field: func(c *Config) *string { return &c.ConfigsDir }},
+	{name: "validate-output-schema", isBool: true, usage: "fail executions whose result does not match their action's output_schema", boolField: func(c *Config) *bool { return &c.ValidateOutput }},
 	{name: "log-level", dflt: "info", usage: "trace, debug, info, warn or error", field: func(c *Config) *string { return &c.LogLevel }},
 }
 

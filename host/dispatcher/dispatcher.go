@@ -14,6 +14,7 @@ import (
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
+	"github.com/squall-io/squall/host/audit"
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/params"
 	"github.com/squall-io/squall/sdk/runner"
@@ -51,6 +52,11 @@ type Config struct {
 	// Grace is added to a runner's timeout before the host gives up on a
 	// plugin that does not enforce it.
 	Grace time.Duration
+	// ValidateOutput checks results against actions' output_schema
+	// (StackStorm's system.validate_output_schema).
+	ValidateOutput bool
+	// Audit receives a record of every execution this node finishes.
+	Audit *audit.Log
 }
 
 // Dispatcher runs this node's executions.
@@ -120,7 +126,9 @@ func (d *Dispatcher) abandonOrphans(ctx context.Context) {
 				next = structs.ExecCanceled
 			}
 			d.logger.Warn("execution was running when this node stopped", "execution_id", e.ID, "status", next)
-			d.finish(ctx, e.ID, next, map[string]any{"error": "the node running this execution restarted"}, time.Time{})
+			res := map[string]any{"error": "the node running this execution restarted"}
+			d.finish(ctx, e.ID, next, res, time.Time{})
+			d.audit(e, next, res)
 		}
 	}
 }
@@ -160,3 +168,16 @@ func (d *Dispatcher) cancel(ctx context.Context, e *structs.Execution) {
 
 // Output returns what a running execution has printed so far.
 func (d *Dispatcher) Output(id string) ([]OutputChunk, bool) { return d.output.get(id) }
+
+// audit writes the record of a finished execution.
+func (d *Dispatcher) audit(e *structs.Execution, status structs.ExecStatus, result any) {
+	start, end := e.StartTimestamp, time.Now().UTC()
+	err := d.cfg.Audit.Write(audit.Record{
+		Time: end, Event: "execution.finished", Node: d.cfg.Node, ExecutionID: e.ID, Action: e.Action.Ref,
+		User: e.User, Parameters: params.MaskValues(e.Parameters, e.Secrets), Status: string(status),
+		Start: &start, End: &end, Result: result,
+	})
+	if err != nil {
+		d.logger.Error("failed to write the audit log", "execution_id", e.ID, "error", err)
+	}
+}

@@ -55,6 +55,7 @@ func (d *Dispatcher) execute(ctx, runCtx context.Context, e *structs.Execution) 
 	}
 	d.finish(ctx, e.ID, structs.ExecStatus(status), result, started)
 	d.output.close(e.ID)
+	d.audit(e, structs.ExecStatus(status), result)
 }
 
 // finish writes an execution's final status, retrying through leader
@@ -98,6 +99,8 @@ func (d *Dispatcher) invoke(ctx context.Context, e *structs.Execution) (runner.S
 		d.output.write(e, stream, data)
 	})
 	switch {
+	case err == nil && res.Status == runner.StatusSucceeded && d.cfg.ValidateOutput:
+		return d.checkOutput(e, res)
 	case err == nil:
 		return res.Status, res.Value
 	case errors.Is(err, context.DeadlineExceeded):
@@ -184,4 +187,34 @@ func timeoutOf(v any) (time.Duration, bool) {
 		return time.Duration(n) * time.Second, n > 0
 	}
 	return 0, false
+}
+
+// checkOutput fails a succeeded run whose output does not match its
+// action's output_schema (the runner's output_key part of the result).
+func (d *Dispatcher) checkOutput(e *structs.Execution, res runner.Result) (runner.Status, any) {
+	st := d.cfg.State()
+	action, err := st.ActionGet(e.Action.Ref)
+	if err != nil || len(action.OutputSchema) == 0 {
+		return res.Status, res.Value
+	}
+	output := res.Value
+	if rts, err := st.RunnerTypes(); err == nil {
+		for _, rt := range rts {
+			if m, ok := res.Value.(map[string]any); ok && rt.Name == action.RunnerType && rt.OutputKey != "" {
+				output = m[rt.OutputKey]
+			}
+		}
+	}
+	if err := params.ValidateSchema(output, action.OutputSchema); err != nil {
+		out := map[string]any{"error": "the output does not match the action's output_schema: " + err.Error()}
+		if m, ok := res.Value.(map[string]any); ok {
+			for k, v := range m {
+				if k != "error" {
+					out[k] = v
+				}
+			}
+		}
+		return runner.StatusFailed, out
+	}
+	return res.Status, res.Value
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
+	"github.com/squall-io/squall/host/audit"
 	"github.com/squall-io/squall/host/params"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	Render func(e *structs.Execution, pack *structs.Pack) params.RenderContext
 	Logger hclog.Logger
 	Now    func() time.Time
+	// Node and Audit record requests taken by this node in the audit log.
+	Node  string
+	Audit *audit.Log
 }
 
 // Service implements the executions API.
@@ -82,6 +86,14 @@ func (s *Service) Create(ctx context.Context, c Caller, req CreateRequest) (*str
 	}
 	if _, err := s.cfg.Raft.Apply(ctx, command.ExecCreate, command.ExecCreateRequest{Execution: *e}); err != nil {
 		return nil, err
+	}
+	start := e.StartTimestamp
+	err = s.cfg.Audit.Write(audit.Record{
+		Time: start, Event: "execution.requested", Node: s.cfg.Node, ExecutionID: e.ID, Action: e.Action.Ref,
+		User: e.User, Parameters: params.MaskValues(e.Parameters, e.Secrets), Status: string(e.Status), Start: &start,
+	})
+	if err != nil {
+		s.logger.Error("failed to write the audit log", "execution_id", e.ID, "error", err)
 	}
 	return e, nil
 }

@@ -134,3 +134,45 @@ func normalize(v any) (any, error) {
 	}
 	return jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
 }
+
+// ValidateSchema checks any value against a full JSON schema document
+// (action output schemas). A schema without "type", "properties" or
+// "$schema" at its top is taken as the properties of an object, the older
+// StackStorm form.
+func ValidateSchema(value any, schema map[string]any) error {
+	doc := schema
+	_, hasType := schema["type"]
+	_, hasProps := schema["properties"]
+	_, hasDraft := schema["$schema"]
+	if !hasType && !hasProps && !hasDraft {
+		doc = map[string]any{"type": "object", "properties": schema}
+	}
+	norm, err := normalize(doc)
+	if err != nil {
+		return err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft7)
+	if err := c.AddResource("output.json", norm); err != nil {
+		return fmt.Errorf("invalid output schema: %w", err)
+	}
+	sch, err := c.Compile("output.json")
+	if err != nil {
+		return fmt.Errorf("invalid output schema: %w", err)
+	}
+	v, err := normalize(value)
+	if err != nil {
+		return err
+	}
+	if err := sch.Validate(v); err != nil {
+		ve, ok := err.(*jsonschema.ValidationError)
+		if !ok {
+			return err
+		}
+		var msgs []string
+		collect(ve, &msgs)
+		sort.Strings(msgs)
+		return fmt.Errorf("%s", strings.Join(dedupe(msgs), "; "))
+	}
+	return nil
+}

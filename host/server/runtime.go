@@ -11,6 +11,7 @@ import (
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/structs"
 	"github.com/squall-io/squall/host/actions"
+	"github.com/squall-io/squall/host/audit"
 	"github.com/squall-io/squall/host/dispatcher"
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
@@ -31,6 +32,7 @@ type runtime struct {
 	executions *executions.Service
 	plugins    *pluginmgr.Manager
 	dispatcher *dispatcher.Dispatcher
+	audit      *audit.Log
 	// runnersChanged asks for this node's runner types to be republished.
 	runnersChanged chan struct{}
 }
@@ -74,12 +76,18 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 		return executions.RenderContext(st(), cipher, e, p)
 	}
 	rt := &runtime{workDir: workDir, bus: events.NewBus(), runnersChanged: make(chan struct{}, 1)}
+	if !s.cfg.Dev {
+		if rt.audit, err = audit.Open(filepath.Join(workDir, "audit", "audit.log")); err != nil {
+			return err
+		}
+	}
 	rt.actions = actions.New(actions.Config{
 		Raft: s.node, State: st, PacksPaths: paths, BuiltinPacks: names, ConfigsDir: configsDir,
 		NewID: func() string { return executions.NewID(time.Now()) }, Logger: s.logger,
 	})
 	rt.executions = executions.New(executions.Config{
 		Raft: s.node, State: st, Scheduler: scheduler.New(s.node.ID(), st), Render: render, Logger: s.logger,
+		Node: s.node.ID(), Audit: rt.audit,
 	})
 	rt.plugins = pluginmgr.New(pluginmgr.Config{
 		Dir: pluginDir, Host: hostservice.New(s.node.ID(), st, s.datastore, s.logger), Logger: s.logger,
@@ -88,7 +96,7 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 	rt.dispatcher = dispatcher.New(dispatcher.Config{
 		Node: s.node.ID(), Raft: s.node, State: st, Plugins: rt.plugins, Bus: rt.bus, Render: render,
 		PackDir: s.packDir, Token: s.auth.ExecutionToken, APIURL: "http://" + s.cfg.HTTPAddr + "/v1",
-		Logger: s.logger,
+		Logger: s.logger, ValidateOutput: s.cfg.ValidateOutput, Audit: rt.audit,
 	})
 	s.rt = rt
 	return nil
@@ -133,6 +141,7 @@ func (s *Server) runRuntime(ctx context.Context) {
 		case <-ctx.Done():
 			<-done
 			s.rt.plugins.Wait()
+			_ = s.rt.audit.Close()
 			if s.cfg.Dev {
 				_ = os.RemoveAll(s.rt.workDir)
 			}

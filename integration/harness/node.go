@@ -167,14 +167,15 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// StartCluster starts n nodes: the first bootstraps, the others join it.
-// It returns once every node lists n members with one leader.
-func StartCluster(t T, size int) []*Node {
+// StartCluster starts n nodes: the first bootstraps, the others join it;
+// args go to every node. It returns once every node lists n members with
+// one leader.
+func StartCluster(t T, size int, args ...string) []*Node {
 	t.Helper()
-	first := StartNode(t, Options{ID: "n1"})
+	first := StartNode(t, Options{ID: "n1", Args: args})
 	nodes := []*Node{first}
 	for i := 2; i <= size; i++ {
-		nodes = append(nodes, StartNode(t, Options{ID: fmt.Sprintf("n%d", i), Join: first.HTTPAddr}))
+		nodes = append(nodes, StartNode(t, Options{ID: fmt.Sprintf("n%d", i), Join: first.HTTPAddr, Args: args}))
 	}
 	tok := first.Token(t)
 	for _, n := range nodes {

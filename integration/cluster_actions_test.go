@@ -1,0 +1,69 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/squall-io/squall/integration/harness"
+)
+
+// TestPackRunsOnEveryNode registers a pack on one node of a cluster,
+// removes its directory, and runs its script on another node: the pack's
+// files travel through raft.
+func TestPackRunsOnEveryNode(t *testing.T) {
+	packs := t.TempDir()
+	if out, err := osexec.Command("cp", "-a", testdata(t, "packs/mypack"), packs).CombinedOutput(); err != nil {
+		t.Fatalf("copy pack: %v %s", err, out)
+	}
+	nodes := harness.StartCluster(t, 3, "--packs-path", packs)
+	tok := nodes[0].Token(t)
+	leader := harness.Leader(t, nodes, tok)
+	var follower *harness.Node
+	for _, n := range nodes {
+		if n != leader {
+			follower = n
+			break
+		}
+	}
+	c := newCLI(t, leader)
+	c.env = []string{"ST2_AUTH_TOKEN=" + tok}
+	c.ok("pack", "register", "mypack")
+	if err := os.RemoveAll(filepath.Join(packs, "mypack")); err != nil {
+		t.Fatal(err)
+	}
+
+	f := newCLI(t, follower)
+	f.env = c.env
+	// Once the follower has published its runners, it runs what it is asked.
+	harness.WaitFor(t, 20*time.Second, func() error {
+		var e struct {
+			Liveaction struct {
+				RunnerInfo struct{ Node string } `json:"runner_info"`
+			}
+		}
+		f.jsonOut(&e, "run", "core.noop")
+		if e.Liveaction.RunnerInfo.Node != follower.ID {
+			return fmt.Errorf("ran on %s", e.Liveaction.RunnerInfo.Node)
+		}
+		return nil
+	})
+	var e execution
+	f.jsonOut(&e, "run", "mypack.greet", "who=Cluster", "greeting=Hi", "shout=false")
+	if e.Status != "succeeded" || e.Result["stdout"] != "Hi, Cluster from eu-west" {
+		t.Fatalf("greet on the follower: %+v", e)
+	}
+	// Every node lists it.
+	for _, n := range nodes {
+		cn := newCLI(t, n)
+		cn.env = c.env
+		var got execution
+		cn.jsonOut(&got, "execution", "get", e.ID)
+		if got.Status != "succeeded" {
+			t.Fatalf("execution on %s: %+v", n.ID, got)
+		}
+	}
+}
