@@ -94,10 +94,9 @@ func (n *Node) WaitForIndex(ctx context.Context, idx uint64) error {
 }
 
 // Apply proposes a command: on the leader directly, elsewhere forwarded to
-// it. It waits until the command is applied, on this node too (a client
-// reads its own writes from the node it wrote through), and returns the
-// FSM's error. While there is no leader it retries until ctx ends. This is
-// the only write path into raft.
+// it. It waits until the command is applied and returns the FSM's error.
+// While there is no leader it retries until ctx ends. This is the only
+// write path into raft.
 func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, error) {
 	buf, err := command.Encode(t, req)
 	if err != nil {
@@ -107,11 +106,7 @@ func (n *Node) Apply(ctx context.Context, t command.Type, req any) (uint64, erro
 	for {
 		idx, retry, err := n.applyOnce(ctx, buf)
 		if !retry {
-			if applied, _ := n.fsm.state(); idx > applied {
-				if werr := n.WaitForIndex(ctx, idx); werr != nil && err == nil {
-					err = structs.Errorf(structs.KindUnavailable, "applied by the leader, not yet here: %v", werr)
-				}
-			}
+			n.noteWrite(idx)
 			return idx, err
 		}
 		select {
@@ -205,4 +200,26 @@ func (n *Node) readIndexLocal() (uint64, error) {
 	}
 	applied, _ := n.fsm.state()
 	return applied, nil
+}
+
+// noteWrite raises the mark of writes made through this node.
+func (n *Node) noteWrite(idx uint64) {
+	for {
+		cur := n.written.Load()
+		if idx <= cur || n.written.CompareAndSwap(cur, idx) {
+			return
+		}
+	}
+}
+
+// WaitForOwnWrites blocks until this node has applied every write made
+// through it, so a client reads its own writes from the node it wrote
+// through. A follower learns of a commit a few milliseconds after the
+// leader; waiting here, at read time, keeps that off the write path.
+func (n *Node) WaitForOwnWrites(ctx context.Context) error {
+	mark := n.written.Load()
+	if applied, _ := n.fsm.state(); applied >= mark {
+		return nil
+	}
+	return n.WaitForIndex(ctx, mark)
 }

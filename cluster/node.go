@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -66,8 +67,10 @@ type Node struct {
 	cfg    Config
 	logger hclog.Logger
 
-	raft      *raft.Raft
-	batch     *batcher
+	raft  *raft.Raft
+	batch *batcher
+	// written is the highest raft index written through this node.
+	written   atomic.Uint64
 	fsm       *trackingFSM
 	mux       *mux
 	transport *raft.NetworkTransport

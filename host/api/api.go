@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 	"github.com/hashicorp/go-hclog"
@@ -31,6 +32,7 @@ type Output interface {
 // Cluster is the part of cluster.Node the API needs.
 type Cluster interface {
 	ConsistentRead(ctx context.Context) error
+	WaitForOwnWrites(ctx context.Context) error
 	Join(ctx context.Context, nodeID, raftAddr, httpAddr string) error
 	Members(ctx context.Context) ([]cluster.Member, error)
 }
@@ -179,10 +181,17 @@ func (a *API) consistent(r *http.Request) error {
 		q = r.Header.Get(HeaderConsistent)
 	}
 	want, err := parseBool("consistent", q)
-	if err != nil || !want {
+	if err != nil {
 		return err
 	}
-	return a.cfg.Cluster.ConsistentRead(r.Context())
+	if want {
+		return a.cfg.Cluster.ConsistentRead(r.Context())
+	}
+	// Without it a read is local, but never older than the writes made
+	// through this node: a client reads its own writes.
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	return a.cfg.Cluster.WaitForOwnWrites(ctx)
 }
 
 func (a *API) version(w http.ResponseWriter, _ *http.Request, _ *auth.Identity) error {

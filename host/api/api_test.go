@@ -25,6 +25,7 @@ import (
 type oneNode struct{}
 
 func (oneNode) ConsistentRead(context.Context) error               { return nil }
+func (oneNode) WaitForOwnWrites(context.Context) error             { return nil }
 func (oneNode) Join(context.Context, string, string, string) error { return nil }
 func (oneNode) Members(context.Context) ([]cluster.Member, error) {
 	return []cluster.Member{{ID: "n1", State: "leader", Leader: true, Voter: true}}, nil
