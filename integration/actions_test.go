@@ -122,6 +122,21 @@ func TestUserPackThroughTheCLI(t *testing.T) {
 		t.Fatalf("core.http: %+v", e)
 	}
 
+	// core.sendmail, with a sendmail that keeps the message.
+	mailDir := t.TempDir()
+	fake := filepath.Join(mailDir, "sendmail")
+	script := "#!/bin/sh\ncat > " + filepath.Join(mailDir, "mail.txt") + "\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("run", "core.sendmail", "to=ops@example.com", "subject=Disk full", "body=<b>/var</b> is full", "sendmail_binary="+fake)
+	mail, _ := os.ReadFile(filepath.Join(mailDir, "mail.txt"))
+	for _, want := range []string{"To: ops@example.com", "Subject: Disk full", "From: stanley", "text/html", "<b>/var</b> is full"} {
+		if !strings.Contains(string(mail), want) {
+			t.Fatalf("mail lacks %q:\n%s", want, mail)
+		}
+	}
+
 	// The documented core examples.
 	if out := c.ok("run", "core.local", "--", "date", "-R"); !strings.Contains(out, "status: succeeded") {
 		t.Fatalf("core.local -- date -R: %s", out)
