@@ -64,3 +64,9 @@ type ExecUpdateRequest struct {
 	StartedAt time.Time
 	Now       time.Time
 }
+
+// ExecPurgeRequest deletes the named executions that have finished; one
+// that is still going is kept.
+type ExecPurgeRequest struct {
+	IDs []string
+}

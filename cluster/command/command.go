@@ -34,6 +34,7 @@ const (
 	ExecCreate   Type = 19 // ExecCreateRequest
 	ExecUpdate   Type = 20 // ExecUpdateRequest: one status change
 	MetaInit     Type = 21 // MetaInitRequest: set a cluster-wide value once
+	ExecPurge    Type = 22 // ExecPurgeRequest: garbage-collect finished executions
 )
 
 var names = map[Type]string{
@@ -42,7 +43,7 @@ var names = map[Type]string{
 	TokenCreate: "TokenCreate", TokenDelete: "TokenDelete", APIKeyCreate: "APIKeyCreate",
 	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit", Batch: "Batch",
 	PackRegister: "PackRegister", ActionPut: "ActionPut", ActionDelete: "ActionDelete",
-	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit",
+	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit", ExecPurge: "ExecPurge",
 }
 
 func (t Type) String() string {

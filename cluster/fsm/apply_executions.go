@@ -83,3 +83,24 @@ func ranOnce(e *structs.Execution) bool {
 	}
 	return false
 }
+
+func applyExecPurge(s *state.Store, body []byte) any {
+	var req command.ExecPurgeRequest
+	decode(body, &req)
+	txn := s.Txn(true)
+	defer txn.Abort()
+	for _, id := range req.IDs {
+		e, err := state.ExecGetTxn(txn, id)
+		if err != nil {
+			return err
+		}
+		if e == nil || !e.Status.Done() {
+			continue
+		}
+		if err := state.ExecDeleteTxn(txn, e); err != nil {
+			return err
+		}
+	}
+	txn.Commit()
+	return nil
+}

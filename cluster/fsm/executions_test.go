@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/squall-io/squall/cluster/command"
+	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
 )
 
@@ -72,5 +73,14 @@ func TestExecutionLifecycle(t *testing.T) {
 	changed, _, err := d.FSM.State().ExecsModifiedSince(0)
 	if err != nil || len(changed) != 2 || changed[0].ID != "a" {
 		t.Fatalf("modified since: %v %v", changed, err)
+	}
+	// Purge removes finished executions only.
+	create("c")
+	if _, err := d.Apply(ctx, command.ExecPurge, command.ExecPurgeRequest{IDs: []string{"a", "b", "c", "zz"}}); err != nil {
+		t.Fatal(err)
+	}
+	left, _, _ := d.FSM.State().Execs(state.ExecFilter{})
+	if len(left) != 1 || left[0].ID != "c" {
+		t.Fatalf("after purge: %v", left)
 	}
 }

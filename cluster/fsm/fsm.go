@@ -123,6 +123,8 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applyExecUpdate(s, body, seq)
 	case command.MetaInit:
 		return applyMetaInit(s, body)
+	case command.ExecPurge:
+		return applyExecPurge(s, body)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

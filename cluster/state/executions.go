@@ -48,6 +48,14 @@ func ExecPutTxn(txn *memdb.Txn, e *structs.Execution) error {
 	return put(txn, tableExecutions, e, e.ID)
 }
 
+// ExecDeleteTxn deletes an execution.
+func ExecDeleteTxn(txn *memdb.Txn, e *structs.Execution) error {
+	if err := txn.Delete(tableExecutions, e); err != nil {
+		return fmt.Errorf("failed to delete execution %s: %w", e.ID, err)
+	}
+	return nil
+}
+
 // ExecFilter selects executions; zero fields match everything.
 type ExecFilter struct {
 	Match  func(*structs.Execution) bool

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 	"go.yaml.in/yaml/v3"
@@ -32,6 +34,8 @@ type Config struct {
 	PacksPath         string
 	ConfigsDir        string
 	ValidateOutput    bool
+	ExecutionsMaxKept string
+	ExecutionsTTL     string
 }
 
 // Defaults: StackStorm's ports for API (9101), auth (9100) and stream
@@ -67,6 +71,8 @@ var specs = []spec{
 	{name: "packs-path", usage: "colon-separated directories holding packs (StackStorm's packs_base_paths); the built-in packs always come first", field: func(c *Config) *string { return &c.PacksPath }},
 	{name: "configs-dir", usage: "directory of pack configs, <pack>.yaml (default: <data-dir>/configs)", field: func(c *Config) *string { return &c.ConfigsDir }},
 	{name: "validate-output-schema", isBool: true, usage: "fail executions whose result does not match their action's output_schema", boolField: func(c *Config) *bool { return &c.ValidateOutput }},
+	{name: "executions-max-kept", dflt: "100000", usage: "most finished executions kept; the oldest are purged (0: keep all)", field: func(c *Config) *string { return &c.ExecutionsMaxKept }},
+	{name: "executions-ttl", usage: "purge finished executions older than this (e.g. 720h; empty: by count only)", field: func(c *Config) *string { return &c.ExecutionsTTL }},
 	{name: "log-level", dflt: "info", usage: "trace, debug, info, warn or error", field: func(c *Config) *string { return &c.LogLevel }},
 }
 
@@ -165,5 +171,26 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("--log-level %q: use trace, debug, info, warn or error", c.LogLevel)
 	}
+	if _, _, err := c.Retention(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// Retention is the executions retention the flags ask for: how many
+// finished executions to keep, and for how long (zero: no limit).
+func (c Config) Retention() (maxKept int, ttl time.Duration, err error) {
+	if c.ExecutionsMaxKept != "" {
+		maxKept, err = strconv.Atoi(c.ExecutionsMaxKept)
+		if err != nil || maxKept < 0 {
+			return 0, 0, fmt.Errorf("--executions-max-kept %q must be a non-negative integer", c.ExecutionsMaxKept)
+		}
+	}
+	if c.ExecutionsTTL != "" {
+		ttl, err = time.ParseDuration(c.ExecutionsTTL)
+		if err != nil || ttl <= 0 {
+			return 0, 0, fmt.Errorf("--executions-ttl %q must be a positive duration such as 720h", c.ExecutionsTTL)
+		}
+	}
+	return maxKept, ttl, nil
 }

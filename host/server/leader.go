@@ -46,7 +46,8 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(5)
+	s.leaderWG.Add(6)
+	go func() { defer s.leaderWG.Done(); s.rt.executions.RunRetention(ctx, s.retention) }()
 	go func() { defer s.leaderWG.Done(); s.ensureAdmin(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.ensureExecTokenKey(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.keepBuiltinPacks(ctx) }()

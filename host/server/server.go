@@ -39,7 +39,8 @@ type Server struct {
 	api       *api.API
 	servers   []*http.Server
 
-	leaderWG sync.WaitGroup
+	leaderWG  sync.WaitGroup
+	retention executions.Retention
 }
 
 // Options carry what main passes besides the config.
@@ -57,6 +58,11 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 		}
 	}
 	s := &Server{cfg: cfg, logger: opts.Logger, out: opts.Stdout}
+	maxKept, ttl, err := cfg.Retention()
+	if err != nil {
+		return nil, err
+	}
+	s.retention = executions.Retention{MaxKept: maxKept, TTL: ttl}
 	if s.out == nil {
 		s.out = func(string, ...any) {}
 	}
