@@ -13,13 +13,14 @@ import (
 
 // TestPackRunsOnEveryNode registers a pack on one node of a cluster,
 // removes its directory, and runs its script on another node: the pack's
-// files travel through raft.
+// files travel through raft. Then that node dies under a running
+// execution, which the leader marks abandoned.
 func TestPackRunsOnEveryNode(t *testing.T) {
 	packs := t.TempDir()
 	if out, err := osexec.Command("cp", "-a", testdata(t, "packs/mypack"), packs).CombinedOutput(); err != nil {
 		t.Fatalf("copy pack: %v %s", err, out)
 	}
-	nodes := harness.StartCluster(t, 3, "--packs-path", packs)
+	nodes := harness.StartCluster(t, 3, "--packs-path", packs, "--node-down-after", "2s")
 	tok := nodes[0].Token(t)
 	leader := harness.Leader(t, nodes, tok)
 	var follower *harness.Node
@@ -65,5 +66,22 @@ func TestPackRunsOnEveryNode(t *testing.T) {
 		if got.Status != "succeeded" {
 			t.Fatalf("execution on %s: %+v", n.ID, got)
 		}
+	}
+
+	// The follower dies while it runs something: the leader abandons it.
+	var long execution
+	f.jsonOut(&long, "run", "-a", "core.local", "cmd=sleep 60")
+	harness.WaitFor(t, 20*time.Second, func() error {
+		var got execution
+		c.jsonOut(&got, "execution", "get", long.ID)
+		if got.Status != "running" {
+			return fmt.Errorf("status %s", got.Status)
+		}
+		return nil
+	})
+	follower.Kill(t)
+	done := waitStatus(t, c, long.ID)
+	if done.Status != "abandoned" {
+		t.Fatalf("execution of a dead node: %+v", done)
 	}
 }

@@ -57,9 +57,12 @@ type ExecCreateRequest struct {
 // running, adds that entry first: a run that ends quickly reports running
 // and its end in one command.
 type ExecUpdateRequest struct {
-	ID        string
-	Status    structs.ExecStatus
-	Node      string // for scheduled
+	ID     string
+	Status structs.ExecStatus
+	Node   string // for scheduled: the node it moves to
+	// By, when set, is the node reporting on its run: refused if the
+	// execution was moved to another node meanwhile.
+	By        string
 	Result    json.RawMessage
 	StartedAt time.Time
 	Now       time.Time

@@ -44,6 +44,9 @@ func applyExecUpdate(s *state.Store, body []byte, seq *seqs) any {
 	if old.Status.Done() {
 		return structs.Errorf(structs.KindConflict, "execution %s is already %s", req.ID, old.Status)
 	}
+	if req.By != "" && req.By != old.Node {
+		return structs.Errorf(structs.KindConflict, "execution %s was moved from %s to %s", req.ID, req.By, old.Node)
+	}
 	e := *old
 	e.Log = append([]structs.StatusChange(nil), old.Log...)
 	next := req.Status

@@ -86,6 +86,9 @@ type NodeRunners struct {
 	APIAddr     string
 	RunnerTypes []RunnerType
 	UpdatedAt   time.Time
+	// Down is set by the leader when the node stopped answering; nothing
+	// is scheduled on it until it publishes its runners again.
+	Down bool
 }
 
 // Has reports whether the node provides runner type name.

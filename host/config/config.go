@@ -36,6 +36,7 @@ type Config struct {
 	ValidateOutput    bool
 	ExecutionsMaxKept string
 	ExecutionsTTL     string
+	NodeDownAfter     string
 }
 
 // Defaults: StackStorm's ports for API (9101), auth (9100) and stream
@@ -73,6 +74,7 @@ var specs = []spec{
 	{name: "validate-output-schema", isBool: true, usage: "fail executions whose result does not match their action's output_schema", boolField: func(c *Config) *bool { return &c.ValidateOutput }},
 	{name: "executions-max-kept", dflt: "100000", usage: "most finished executions kept; the oldest are purged (0: keep all)", field: func(c *Config) *string { return &c.ExecutionsMaxKept }},
 	{name: "executions-ttl", usage: "purge finished executions older than this (e.g. 720h; empty: by count only)", field: func(c *Config) *string { return &c.ExecutionsTTL }},
+	{name: "node-down-after", dflt: "30s", usage: "how long a node may not answer before the leader abandons its running executions and moves its scheduled ones", field: func(c *Config) *string { return &c.NodeDownAfter }},
 	{name: "log-level", dflt: "info", usage: "trace, debug, info, warn or error", field: func(c *Config) *string { return &c.LogLevel }},
 }
 
@@ -174,6 +176,9 @@ func (c Config) Validate() error {
 	if _, _, err := c.Retention(); err != nil {
 		return err
 	}
+	if _, err := c.DownAfter(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -193,4 +198,16 @@ func (c Config) Retention() (maxKept int, ttl time.Duration, err error) {
 		}
 	}
 	return maxKept, ttl, nil
+}
+
+// DownAfter is --node-down-after.
+func (c Config) DownAfter() (time.Duration, error) {
+	if c.NodeDownAfter == "" {
+		return 30 * time.Second, nil
+	}
+	d, err := time.ParseDuration(c.NodeDownAfter)
+	if err != nil || d < time.Second {
+		return 0, fmt.Errorf("--node-down-after %q must be a duration of at least 1s, such as 30s", c.NodeDownAfter)
+	}
+	return d, nil
 }

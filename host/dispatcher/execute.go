@@ -31,7 +31,7 @@ func (d *Dispatcher) execute(ctx, runCtx context.Context, e *structs.Execution) 
 			return
 		}
 		_, err := d.cfg.Raft.Apply(ctx, command.ExecUpdate, command.ExecUpdateRequest{
-			ID: e.ID, Status: structs.ExecRunning, Now: started,
+			ID: e.ID, Status: structs.ExecRunning, Now: started, By: d.cfg.Node,
 		})
 		if err != nil && structs.KindOf(err) != structs.KindConflict {
 			d.logger.Warn("failed to record running", "execution_id", e.ID, "error", err)
@@ -66,7 +66,7 @@ func (d *Dispatcher) finish(ctx context.Context, id string, status structs.ExecS
 		raw, _ = json.Marshal(map[string]any{"error": "failed to encode the result: " + err.Error()})
 		status = structs.ExecFailed
 	}
-	req := command.ExecUpdateRequest{ID: id, Status: status, Result: raw, StartedAt: started}
+	req := command.ExecUpdateRequest{ID: id, Status: status, Result: raw, StartedAt: started, By: d.cfg.Node}
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(backoff*2, 5*time.Second) {
 		req.Now = time.Now().UTC()
 		_, err := d.cfg.Raft.Apply(ctx, command.ExecUpdate, req)

@@ -29,7 +29,7 @@ func (s *Scheduler) Pick(runnerType string) (string, error) {
 	}
 	best, bestLoad := "", -1
 	for _, n := range nodes {
-		if !n.Has(runnerType) {
+		if n.Down || !n.Has(runnerType) {
 			continue
 		}
 		if n.Node == s.self {

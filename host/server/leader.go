@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/squall-io/squall/host/auth"
+	"github.com/squall-io/squall/host/scheduler"
 )
 
 // tokenReapInterval is how often the leader deletes expired tokens.
@@ -46,7 +47,8 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(6)
+	s.leaderWG.Add(7)
+	go func() { defer s.leaderWG.Done(); s.liveness().Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.rt.executions.RunRetention(ctx, s.retention) }()
 	go func() { defer s.leaderWG.Done(); s.ensureAdmin(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.ensureExecTokenKey(ctx) }()
@@ -117,5 +119,12 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-t.C:
+	}
+}
+
+func (s *Server) liveness() *scheduler.Liveness {
+	down, _ := s.cfg.DownAfter() // validated at start
+	return &scheduler.Liveness{
+		State: s.fsm.State, Raft: s.node, Members: s.node.Members, Logger: s.logger, DownAfter: down,
 	}
 }

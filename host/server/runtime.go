@@ -137,7 +137,17 @@ func (s *Server) runRuntime(ctx context.Context) {
 	}()
 	s.rt.changed()
 	for {
+		marked, err := s.markedDown()
+		if err != nil {
+			sleepCtx(ctx, time.Second)
+			continue
+		}
 		select {
+		case <-marked:
+			if n := s.ownRunners(); n != nil && n.Down {
+				s.logger.Warn("the leader marked this node down; publishing its runners again")
+				s.rt.changed()
+			}
 		case <-ctx.Done():
 			<-done
 			s.rt.plugins.Wait()
@@ -150,6 +160,23 @@ func (s *Server) runRuntime(ctx context.Context) {
 			s.publishRunners(ctx)
 		}
 	}
+}
+
+// markedDown returns a channel that closes when any node's runners change
+// (the leader marks a silent node down there).
+func (s *Server) markedDown() (<-chan struct{}, error) { return s.fsm.State().NodeRunnersWatch() }
+
+func (s *Server) ownRunners() *structs.NodeRunners {
+	nodes, err := s.fsm.State().NodeRunners()
+	if err != nil {
+		return nil
+	}
+	for _, n := range nodes {
+		if n.Node == s.node.ID() {
+			return n
+		}
+	}
+	return nil
 }
 
 // publishRunners records in raft what this node can run, retrying until
