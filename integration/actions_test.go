@@ -245,9 +245,48 @@ func TestRunnerPluginKilledMidRun(t *testing.T) {
 		}
 		return nil
 	})
-	if next := childPids(t, n.Pid(), "squall-runner-shell"); len(next) != 1 || next[0] == pids[0] {
+	next := childPids(t, n.Pid(), "squall-runner-shell")
+	if len(next) != 1 || next[0] == pids[0] {
 		t.Fatalf("plugin not restarted as a new process: %v -> %v", pids, next)
 	}
+
+	// The node dies hard under a running command: its plugin notices,
+	// kills the command and exits; nothing is left behind.
+	c.ok("run", "-a", "core.local", "cmd=sleep 97.531")
+	harness.WaitFor(t, 20*time.Second, func() error {
+		if len(processesWith(t, "sleep 97.531")) == 0 {
+			return fmt.Errorf("the command has not started")
+		}
+		return nil
+	})
+	n.Kill(t)
+	harness.WaitFor(t, 20*time.Second, func() error {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", next[0])); err == nil {
+			return fmt.Errorf("plugin %d outlived its node", next[0])
+		}
+		if left := processesWith(t, "sleep 97.531"); len(left) > 0 {
+			return fmt.Errorf("command outlived its node: %v", left)
+		}
+		return nil
+	})
+}
+
+// processesWith lists the processes whose command line contains s.
+func processesWith(t *testing.T, s string) []int {
+	t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if strings.Contains(strings.ReplaceAll(string(cmdline), "\x00", " "), s) {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // TestThirdPartyRunner builds the SDK example runner, drops it in a

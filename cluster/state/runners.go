@@ -67,3 +67,23 @@ func (s *Store) NodeRunnersWatch() (<-chan struct{}, error) {
 func sortRunnerTypes(rts []structs.RunnerType) {
 	sort.Slice(rts, func(i, j int) bool { return rts[i].Name < rts[j].Name })
 }
+
+// RunnerTypeGet returns the runner type name as the first node providing
+// it declares it.
+func (s *Store) RunnerTypeGet(name string) (structs.RunnerType, bool) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	it, err := txn.Get(tableNodeRunners, "id")
+	if err != nil {
+		return structs.RunnerType{}, false
+	}
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		n := obj.(*structs.NodeRunners)
+		for i := range n.RunnerTypes {
+			if n.RunnerTypes[i].Name == name {
+				return n.RunnerTypes[i], true
+			}
+		}
+	}
+	return structs.RunnerType{}, false
+}

@@ -48,16 +48,7 @@ func New(cfg Config) *Service {
 
 // RunnerType returns a runner type that some node provides.
 func (s *Service) RunnerType(name string) (structs.RunnerType, bool) {
-	rts, err := s.cfg.State().RunnerTypes()
-	if err != nil {
-		return structs.RunnerType{}, false
-	}
-	for _, rt := range rts {
-		if rt.Name == name {
-			return rt, true
-		}
-	}
-	return structs.RunnerType{}, false
+	return s.cfg.State().RunnerTypeGet(name)
 }
 
 func (s *Service) options() packs.Options {

@@ -119,17 +119,8 @@ func (d *Dispatcher) request(e *structs.Execution) (*runner.Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("action %s no longer exists", e.Action.Ref)
 	}
-	var rt *structs.RunnerType
-	rts, err := st.RunnerTypes()
-	if err != nil {
-		return nil, err
-	}
-	for i := range rts {
-		if rts[i].Name == action.RunnerType {
-			rt = &rts[i]
-		}
-	}
-	if rt == nil {
+	rt, ok := st.RunnerTypeGet(action.RunnerType)
+	if !ok {
 		return nil, fmt.Errorf("runner type %s is not available", action.RunnerType)
 	}
 	pack, _ := st.PackGet(action.Pack)
@@ -198,11 +189,9 @@ func (d *Dispatcher) checkOutput(e *structs.Execution, res runner.Result) (runne
 		return res.Status, res.Value
 	}
 	output := res.Value
-	if rts, err := st.RunnerTypes(); err == nil {
-		for _, rt := range rts {
-			if m, ok := res.Value.(map[string]any); ok && rt.Name == action.RunnerType && rt.OutputKey != "" {
-				output = m[rt.OutputKey]
-			}
+	if rt, ok := st.RunnerTypeGet(action.RunnerType); ok && rt.OutputKey != "" {
+		if m, isMap := res.Value.(map[string]any); isMap {
+			output = m[rt.OutputKey]
 		}
 	}
 	if err := params.ValidateSchema(output, action.OutputSchema); err != nil {

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -46,8 +48,9 @@ type Config struct {
 
 // Service implements the executions API.
 type Service struct {
-	cfg    Config
-	logger hclog.Logger
+	cfg     Config
+	logger  hclog.Logger
+	schemas params.SchemaCache
 }
 
 // New returns a Service.
@@ -156,7 +159,11 @@ func (s *Service) prepare(c Caller, req CreateRequest) (*structs.Execution, erro
 	if err != nil {
 		return nil, structs.Errorf(structs.KindInvalid, "%v", err)
 	}
-	if err := params.Validate(final, specs, false); err != nil {
+	schema, err := s.schemas.Compile(schemaKey(action, rt), specs, false)
+	if err != nil {
+		return nil, structs.Errorf(structs.KindInvalid, "Parameter validation failed: %v", err)
+	}
+	if err := schema.Validate(final); err != nil {
 		return nil, structs.Errorf(structs.KindInvalid, "Parameter validation failed: %v", err)
 	}
 	node, err := s.cfg.Scheduler.Pick(action.RunnerType)
@@ -168,15 +175,20 @@ func (s *Service) prepare(c Caller, req CreateRequest) (*structs.Execution, erro
 	return e, nil
 }
 
-func runnerType(st *state.Store, name string) (structs.RunnerType, error) {
-	rts, err := st.RunnerTypes()
-	if err != nil {
-		return structs.RunnerType{}, err
+// schemaKey names the version of an action's merged specs: the action's
+// raft index and its runner's parameter names.
+func schemaKey(a *structs.Action, rt structs.RunnerType) string {
+	names := make([]string, 0, len(rt.RunnerParameters))
+	for n := range rt.RunnerParameters {
+		names = append(names, n)
 	}
-	for _, rt := range rts {
-		if rt.Name == name {
-			return rt, nil
-		}
+	sort.Strings(names)
+	return fmt.Sprintf("%s@%d/%s:%s", a.Ref, a.ModifyIdx, rt.Name, strings.Join(names, ","))
+}
+
+func runnerType(st *state.Store, name string) (structs.RunnerType, error) {
+	if rt, ok := st.RunnerTypeGet(name); ok {
+		return rt, nil
 	}
 	return structs.RunnerType{}, structs.Errorf(structs.KindInvalid, "Runner type %q is not available on any node.", name)
 }

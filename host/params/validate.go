@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -175,4 +176,35 @@ func ValidateSchema(value any, schema map[string]any) error {
 		return fmt.Errorf("%s", strings.Join(dedupe(msgs), "; "))
 	}
 	return nil
+}
+
+// SchemaCache keeps compiled schemas by a caller's key (an action and the
+// version of its specs): compiling is most of the cost of validating.
+type SchemaCache struct {
+	mu sync.Mutex
+	m  map[string]*Schema
+}
+
+// maxCachedSchemas bounds the cache; it starts over when full.
+const maxCachedSchemas = 1024
+
+// Compile returns the schema cached under key, compiling specs on a miss.
+func (c *SchemaCache) Compile(key string, specs map[string]any, additional bool) (*Schema, error) {
+	c.mu.Lock()
+	s, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := Compile(specs, additional)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedSchemas {
+		c.m = map[string]*Schema{}
+	}
+	c.m[key] = s
+	c.mu.Unlock()
+	return s, nil
 }

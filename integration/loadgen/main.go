@@ -23,6 +23,7 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "how long each scenario runs")
 	clientsFlag := flag.String("clients", "1,32", "concurrent clients of the datastore scenarios, comma-separated")
 	execClientsFlag := flag.String("exec-clients", "1,16", "concurrent clients of the execution scenarios, comma-separated")
+	only := flag.String("only", "", "run only the datastore or the executions scenarios")
 	valueSize := flag.Int("value-size", 64, "bytes per value")
 	flag.Parse()
 	abs, err := filepath.Abs(*bin)
@@ -32,7 +33,10 @@ func main() {
 	os.Setenv("SQUALL_BIN", abs)
 	b := &bench{
 		duration: *duration, clients: parseClients("clients", *clientsFlag), execClients: parseClients("exec-clients", *execClientsFlag),
-		value: strings.Repeat("v", *valueSize), wrk: haveWrk(),
+		value: strings.Repeat("v", *valueSize), wrk: haveWrk(), only: *only,
+	}
+	if b.only != "" && b.only != "datastore" && b.only != "executions" {
+		fail(fmt.Errorf("-only must be datastore or executions"))
 	}
 	client := "Go HTTP client (install wrk to compare with shared/bench/peers)"
 	if b.wrk {
@@ -99,6 +103,7 @@ type bench struct {
 	execClients []int
 	value       string
 	wrk         bool
+	only        string
 }
 
 // op is what a scenario does.
@@ -161,13 +166,18 @@ func (b *bench) run(size int) {
 		}{"consistent get", opGetConsistent})
 	}
 	for _, sc := range scenarios {
+		if b.only == "executions" {
+			break
+		}
 		for _, tg := range targets {
 			for _, c := range b.clients {
 				b.measure(t, tg.node, tok, c, sc.o).print(label, sc.name+" "+tg.name, c)
 			}
 		}
 	}
-	b.runExecs(label, leader, leader, tok)
+	if b.only != "datastore" {
+		b.runExecs(label, leader, leader, tok)
+	}
 	var rss []string
 	for _, n := range nodes {
 		rss = append(rss, fmt.Sprintf("%s %s", n.ID, peakRSS(n.Pid())))

@@ -25,13 +25,21 @@ type GRPCPlugin struct {
 	// which squall never uses.
 	goplugin.Plugin
 	Impl Runner
+
+	// base ends every run when it ends (the host died); runs counts them.
+	base context.Context
+	runs sync.WaitGroup
 }
 
 var _ goplugin.GRPCPlugin = (*GRPCPlugin)(nil)
 
 // GRPCServer registers the runner on the plugin's gRPC server.
 func (p *GRPCPlugin) GRPCServer(broker *goplugin.GRPCBroker, s *grpc.Server) error {
-	runnerv1.RegisterRunnerServer(s, &server{impl: p.Impl, broker: broker})
+	base := p.base
+	if base == nil {
+		base = context.Background()
+	}
+	runnerv1.RegisterRunnerServer(s, &server{impl: p.Impl, broker: broker, base: base, runs: &p.runs})
 	return nil
 }
 
@@ -44,6 +52,8 @@ type server struct {
 	runnerv1.UnimplementedRunnerServer
 	impl   Runner
 	broker *goplugin.GRPCBroker
+	base   context.Context
+	runs   *sync.WaitGroup
 
 	mu   sync.RWMutex
 	host hostservice.Service
@@ -87,8 +97,13 @@ func (s *server) Run(req *runnerv1.RunRequest, stream runnerv1.Runner_RunServer)
 	if err != nil {
 		return err
 	}
+	s.runs.Add(1)
+	defer s.runs.Done()
+	ctx, cancel := context.WithCancel(stream.Context())
+	defer cancel()
+	defer context.AfterFunc(s.base, cancel)()
 	out := newStreamOutput(stream)
-	res, err := s.impl.Run(stream.Context(), r, out)
+	res, err := s.impl.Run(ctx, r, out)
 	if err != nil {
 		res = Result{Status: StatusFailed, Value: map[string]any{"error": err.Error()}}
 	}

@@ -1,17 +1,25 @@
 package runner
 
 import (
+	"context"
+	"os"
+	"time"
+
 	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/squall-io/squall/sdk/plugin"
 )
 
 // Serve runs r as a squall runner plugin until the host stops it. It is
-// the whole of a plugin's main.
+// the whole of a plugin's main. If the host dies without stopping it, the
+// plugin cancels its runs (a runner kills what it started) and exits.
 func Serve(r Runner) {
+	ctx, orphaned := context.WithCancel(context.Background())
+	p := &GRPCPlugin{Impl: r, base: ctx}
+	go watchParent(orphaned, p)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: plugin.Handshake,
-		Plugins:         PluginSet(r),
+		Plugins:         goplugin.PluginSet{plugin.KindRunner: p},
 		GRPCServer:      goplugin.DefaultGRPCServer,
 		Logger:          plugin.NewLogger(r.Info().Name),
 	})
@@ -21,4 +29,22 @@ func Serve(r Runner) {
 // passes PluginSet(nil).
 func PluginSet(r Runner) goplugin.PluginSet {
 	return goplugin.PluginSet{plugin.KindRunner: &GRPCPlugin{Impl: r}}
+}
+
+// watchParent notices that the host process is gone (the plugin was
+// re-parented), cancels every run, gives them a moment to clean up, and
+// exits.
+func watchParent(orphaned context.CancelFunc, p *GRPCPlugin) {
+	parent := os.Getppid()
+	for os.Getppid() == parent {
+		time.Sleep(500 * time.Millisecond)
+	}
+	orphaned()
+	done := make(chan struct{})
+	go func() { p.runs.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	os.Exit(1)
 }
