@@ -17,7 +17,6 @@ func executionsTableSchema() *memdb.TableSchema {
 			// Ids sort by creation time (ObjectId layout), so the id index
 			// read in reverse is "newest first".
 			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
-			"status": {Name: "status", Indexer: &memdb.StringFieldIndex{Field: "Status"}},
 			"modify": {Name: "modify", Indexer: &memdb.UintFieldIndex{Field: "ModifySeq"}},
 			"node_status": {Name: "node_status", AllowMissing: true, Indexer: &memdb.CompoundIndex{
 				Indexes: []memdb.Indexer{
