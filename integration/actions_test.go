@@ -173,6 +173,7 @@ func TestExecutionBadInput(t *testing.T) {
 		{"broken pack", []string{"pack", "register", "broken"}, "bad.yaml"},
 		{"broken pack with a good one", []string{"pack", "register", "otherpack", "broken"}, "bad.yaml"},
 		{"pack not on the path", []string{"pack", "register", "nosuchpack"}, "nosuchpack"},
+		{"unknown runner", []string{"pack", "register", "norunner"}, `alien.yaml: runner_type: unknown runner type "quantum-shell"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

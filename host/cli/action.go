@@ -175,6 +175,7 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 			specs = params.Merge(rp, ap)
 		}
 	}
+	a.secretParams = params.Secrets(specs)
 	p, err := parseRunParams(args[1:], specs)
 	if err != nil {
 		return err

@@ -70,6 +70,8 @@ func Run(ctx context.Context, opts Options, args []string) int {
 // app carries the options to every command.
 type app struct {
 	opts Options
+	// secretParams are masked in --debug output of the run being made.
+	secretParams []string
 }
 
 func (a *app) root() *cli.Command {

@@ -192,6 +192,7 @@ func (c *client) debugRequest(req *http.Request, body []byte) {
 		fmt.Fprintf(&b, " -H '%s: %s'", k, v)
 	}
 	if body != nil {
+		body = c.app.maskBody(body)
 		fmt.Fprintf(&b, " --data-binary '%s'", strings.ReplaceAll(string(body), "'", `'\''`))
 	}
 	fmt.Fprintf(&b, " '%s'", req.URL)
@@ -250,4 +251,34 @@ func (c *client) text(path string, q url.Values) (string, error) {
 		return "", &apiError{Status: resp.StatusCode, Fault: faultOf(data), URL: u}
 	}
 	return string(data), nil
+}
+
+// maskBody hides secrets in a request body shown by --debug: the secret
+// parameters of the action being run, and the value of a secret key.
+func (a *app) maskBody(body []byte) []byte {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return body
+	}
+	changed := false
+	if p, ok := m["parameters"].(map[string]any); ok {
+		for _, name := range a.secretParams {
+			if _, set := p[name]; set {
+				p[name], changed = "********", true
+			}
+		}
+	}
+	if m["secret"] == true {
+		if _, set := m["value"]; set {
+			m["value"], changed = "********", true
+		}
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return body
+	}
+	return out
 }
