@@ -70,12 +70,20 @@ func TestPackRunsOnEveryNode(t *testing.T) {
 
 	// The follower dies while it runs something: the leader abandons it.
 	var long execution
-	f.jsonOut(&long, "run", "-a", "core.local", "cmd=sleep 60")
+	f.jsonOut(&long, "run", "-a", "core.local", "cmd=echo started; sleep 60")
 	harness.WaitFor(t, 20*time.Second, func() error {
 		var got execution
 		c.jsonOut(&got, "execution", "get", long.ID)
 		if got.Status != "running" {
 			return fmt.Errorf("status %s", got.Status)
+		}
+		return nil
+	})
+	// Its live output, asked of the leader, comes from the follower.
+	harness.WaitFor(t, 20*time.Second, func() error {
+		status, body, err := leader.Request("GET", "/api/v1/executions/"+long.ID+"/output", tok, nil)
+		if err != nil || status != 200 || string(body) != "started\n" {
+			return fmt.Errorf("output through the leader: %v %d %q", err, status, body)
 		}
 		return nil
 	})

@@ -46,6 +46,7 @@ type Config struct {
 	Output     Output
 	Bus        *events.Bus
 	State      func() *state.Store
+	NodeID     string
 	Cluster    Cluster
 	Logger     hclog.Logger
 	// ClusterSecret, when set, must be presented by a node asking to join.

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +162,13 @@ func (a *API) executionOutput(w http.ResponseWriter, r *http.Request, _ *auth.Id
 	if typ != "" && typ != "stdout" && typ != "stderr" {
 		return structs.Errorf(structs.KindInvalid, "query parameter \"output_type\" must be stdout or stderr")
 	}
+	if !e.Status.Done() && e.Node != a.cfg.NodeID && r.Header.Get(headerProxied) == "" {
+		if text, err := a.remoteOutput(r, e); err == nil {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			_, _ = w.Write(text)
+			return nil
+		}
+	}
 	var sb strings.Builder
 	if chunks, live := a.cfg.Output.Output(e.ID); live {
 		for _, c := range chunks {
@@ -180,4 +191,51 @@ func (a *API) executionOutput(w http.ResponseWriter, r *http.Request, _ *auth.Id
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte(sb.String()))
 	return nil
+}
+
+// headerProxied marks a request one node makes to another for a client,
+// so that it is never passed on again.
+const headerProxied = "X-Squall-Proxied"
+
+// remoteOutput fetches a running execution's output from the node that
+// runs it, with the caller's own credentials.
+func (a *API) remoteOutput(r *http.Request, e *structs.Execution) ([]byte, error) {
+	nodes, err := a.cfg.State().NodeRunners()
+	if err != nil {
+		return nil, err
+	}
+	addr := ""
+	for _, n := range nodes {
+		if n.Node == e.Node {
+			addr = n.APIAddr
+		}
+	}
+	if addr == "" {
+		return nil, fmt.Errorf("node %s has no API address", e.Node)
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	u := "http://" + addr + "/api/v1/executions/" + url.PathEscape(e.ID) + "/output"
+	if r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range []string{auth.HeaderToken, auth.HeaderAPIKey} {
+		if v := r.Header.Get(h); v != "" {
+			req.Header.Set(h, v)
+		}
+	}
+	req.Header.Set(headerProxied, "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("node %s answered %s", e.Node, resp.Status)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 }

@@ -103,7 +103,7 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 	}
 	s.api = api.New(api.Config{
 		Auth: s.auth, Datastore: s.datastore, Actions: s.rt.actions, Executions: s.rt.executions,
-		Output: s.rt.dispatcher, Bus: s.rt.bus, State: f.State, Cluster: s.node, Logger: s.logger,
+		Output: s.rt.dispatcher, Bus: s.rt.bus, State: f.State, NodeID: s.node.ID(), Cluster: s.node, Logger: s.logger,
 		ClusterSecret: cfg.ClusterSecret, Version: opts.Version,
 	})
 	return s, nil
