@@ -73,7 +73,7 @@ func TestUserPackThroughTheCLI(t *testing.T) {
 		t.Fatalf("pack register: %s", out)
 	}
 	out = c.ok("action", "list", "-p", "mypack")
-	for _, ref := range []string{"mypack.greet", "mypack.fetch", "mypack.readkey"} {
+	for _, ref := range []string{"mypack.greet", "mypack.fetch", "mypack.readkey", "mypack.pyact"} {
 		if !strings.Contains(out, ref) {
 			t.Fatalf("action list lacks %s:\n%s", ref, out)
 		}
@@ -104,6 +104,20 @@ func TestUserPackThroughTheCLI(t *testing.T) {
 	c.jsonOut(&e, "run", "mypack.readkey", "st2="+st2)
 	if e.Status != "succeeded" || !strings.Contains(fmt.Sprint(e.Result["stdout"]), `"value": "Hello"`) {
 		t.Fatalf("readkey: %+v", e)
+	}
+
+	// A StackStorm Python action: config, datastore, (False, result).
+	c.jsonOut(&e, "run", "mypack.pyact", "who=Py")
+	res, _ := e.Result["result"].(map[string]any)
+	if e.Status != "succeeded" || res["message"] != "Hello, Py" || res["region"] != "us-east" || fmt.Sprint(res["retries"]) != "2" ||
+		e.Result["stdout"] != "running for Py\n" {
+		t.Fatalf("python action: %+v", e)
+	}
+	if out := c.ok("key", "get", "mypack.Hello:last_who", "-j"); !strings.Contains(out, `"value": "Py"`) {
+		t.Fatalf("the action's local key: %s", out)
+	}
+	if r := n.CLI(t, c.home, nil, "run", "mypack.pyact", "who=Py", "fail=true", "-j"); r.Code == 0 || !strings.Contains(r.Stdout, `"status": "failed"`) {
+		t.Fatalf("(False, ...) must fail the execution: %+v", r)
 	}
 
 	// HTTP.

@@ -147,6 +147,9 @@ func (d *Dispatcher) request(e *structs.Execution) (*runner.Request, error) {
 	if t, ok := timeoutOf(req.RunnerParameters["timeout"]); ok {
 		req.Timeout = t
 	}
+	if pack != nil {
+		req.Config = pack.Config
+	}
 	if pack != nil && d.cfg.PackDir != nil && !isBuiltin(action.RunnerType) {
 		dir, err := d.cfg.PackDir(pack)
 		if err != nil {

@@ -1,0 +1,1 @@
+"""squall's compatibility layer for StackStorm actions: only what actions import."""

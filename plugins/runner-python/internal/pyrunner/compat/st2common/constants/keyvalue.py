@@ -1,0 +1,7 @@
+"""Datastore scopes, with StackStorm's names."""
+SYSTEM_SCOPE = "system"
+FULL_SYSTEM_SCOPE = "st2kv.system"
+USER_SCOPE = "user"
+FULL_USER_SCOPE = "st2kv.user"
+ALLOWED_SCOPES = [SYSTEM_SCOPE, USER_SCOPE, FULL_SYSTEM_SCOPE, FULL_USER_SCOPE]
+DATASTORE_KEY_SEPARATOR = ":"

@@ -1,0 +1,294 @@
+// Package pyrunner runs StackStorm python-script actions: a Python process
+// per run, with squall's st2common compatibility layer on its path and two
+// pipes to this plugin for the datastore and the result.
+package pyrunner
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/squall-io/squall/sdk/runner"
+)
+
+// TypeName is StackStorm's runner type.
+const TypeName = "python-script"
+
+// MaxOutput caps what the result keeps of stdout and of stderr.
+const MaxOutput = 1 << 20
+
+//go:embed compat
+var compat embed.FS
+
+// Runner runs python-script actions.
+type Runner struct {
+	python string // interpreter for packs without a virtualenv
+
+	once   sync.Once
+	libDir string // where the compat layer is written
+	libErr error
+	venvs  *venvs
+}
+
+// New returns the runner; SQUALL_PYTHON names the interpreter (python3).
+func New() *Runner {
+	py := os.Getenv("SQUALL_PYTHON")
+	if py == "" {
+		py = "python3"
+	}
+	return &Runner{python: py, venvs: newVenvs(py)}
+}
+
+// Info declares python-script with StackStorm's runner parameters.
+func (*Runner) Info() runner.Info {
+	return runner.Info{Name: "runner-python", Version: "1.0.0", RunnerTypes: []runner.RunnerType{{
+		Name: TypeName, Description: "A runner for launching Python actions.", OutputKey: "result",
+		Parameters: map[string]any{
+			"env":     map[string]any{"type": "object", "description": "Environment variables which will be available to the script."},
+			"timeout": map[string]any{"type": "integer", "default": 600, "description": "Action timeout in seconds. Action will get killed if it doesn't finish in timeout seconds."},
+			"log_level": map[string]any{"type": "string", "default": "DEBUG",
+				"enum":        []any{"AUDIT", "CRITICAL", "DEBUG", "ERROR", "INFO", "WARNING"},
+				"description": "Level of the action's self.logger."},
+			"debug":           map[string]any{"type": "boolean", "default": false, "description": "Log at DEBUG level whatever log_level says."},
+			"content_version": map[string]any{"type": "string", "description": "Accepted for compatibility; packs are versioned by registration."},
+		},
+		OutputSchema: map[string]any{"type": "object", "properties": map[string]any{
+			"result": map[string]any{}, "stdout": map[string]any{"type": "string"},
+			"stderr": map[string]any{"type": "string"}, "exit_code": map[string]any{"type": "integer"},
+		}},
+	}}}
+}
+
+// lib writes the compatibility layer once per plugin process.
+func (r *Runner) lib() (string, error) {
+	r.once.Do(func() {
+		dir, err := os.MkdirTemp("", "squall-python-")
+		if err != nil {
+			r.libErr = err
+			return
+		}
+		r.libErr = fs.WalkDir(compat, "compat", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			dst := filepath.Join(dir, strings.TrimPrefix(p, "compat"))
+			if d.IsDir() {
+				return os.MkdirAll(dst, 0o755)
+			}
+			data, err := compat.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(dst, data, 0o644)
+		})
+		r.libDir = dir
+	})
+	return r.libDir, r.libErr
+}
+
+// Run runs one action.
+func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output) (runner.Result, error) {
+	if req.Action.EntryPoint == "" {
+		return runner.Result{}, errors.New("a python-script action needs an entry_point")
+	}
+	if _, err := os.Stat(req.Action.EntryPoint); err != nil {
+		return runner.Result{}, fmt.Errorf("entry point: %w", err)
+	}
+	lib, err := r.lib()
+	if err != nil {
+		return runner.Result{}, fmt.Errorf("failed to write the st2common compatibility layer: %w", err)
+	}
+	python, err := r.venvs.interpreter(ctx, req.Action.Pack, req.Action.PackPath)
+	if err != nil {
+		return runner.Result{}, err
+	}
+	timeout := req.Timeout
+	if t, ok := req.RunnerParameters["timeout"].(json.Number); ok {
+		if n, err := t.Int64(); err == nil && n > 0 {
+			timeout = time.Duration(n) * time.Second
+		}
+	}
+	runCtx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	return r.exec(runCtx, req, out, python, lib, timeout)
+}
+
+// invocation is the first line the wrapper reads.
+type invocation struct {
+	EntryPoint string         `json:"entry_point"`
+	Pack       string         `json:"pack"`
+	Config     map[string]any `json:"config"`
+	Parameters map[string]any `json:"parameters"`
+	LogLevel   string         `json:"log_level"`
+}
+
+func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Output, python, lib string, timeout time.Duration) (runner.Result, error) {
+	reqR, reqW, err := os.Pipe() // the action's requests and result
+	if err != nil {
+		return runner.Result{}, err
+	}
+	ansR, ansW, err := os.Pipe() // our answers
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return runner.Result{}, err
+	}
+	cmd := exec.Command(python, "-u", filepath.Join(lib, "squall_wrapper.py"))
+	cmd.Dir = filepath.Dir(req.Action.EntryPoint)
+	cmd.Env = environ(req, lib)
+	cmd.ExtraFiles = []*os.File{reqW, ansR} // fds 3 and 4
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stdout, stderr := &capped{limit: MaxOutput}, &capped{limit: MaxOutput}
+	cmd.Stdout = io.MultiWriter(stdout, out.Stdout())
+	cmd.Stderr = io.MultiWriter(stderr, out.Stderr())
+	cmd.WaitDelay = 2 * time.Second
+	if err := cmd.Start(); err != nil {
+		for _, f := range []*os.File{reqR, reqW, ansR, ansW} {
+			f.Close()
+		}
+		return runner.Result{}, fmt.Errorf("failed to start %s: %w", python, err)
+	}
+	reqW.Close() // the child holds its own copies
+	ansR.Close()
+	level, _ := req.RunnerParameters["log_level"].(string)
+	if req.RunnerParameters["debug"] == true || level == "" {
+		level = "DEBUG"
+	}
+	first, _ := json.Marshal(invocation{
+		EntryPoint: req.Action.EntryPoint, Pack: req.Action.Pack, Config: req.Config,
+		Parameters: req.Parameters, LogLevel: level,
+	})
+	_, _ = ansW.Write(append(first, '\n'))
+	outcome := make(chan *bridgeResult, 1)
+	go func() { outcome <- serveBridge(ctx, req, reqR, ansW) }()
+
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+	reqR.Close()
+	res := <-outcome
+	ansW.Close()
+	return result(ctx, cmd, res, stdout, stderr, timeout), nil
+}
+
+func environ(req *runner.Request, lib string) []string {
+	env := os.Environ()
+	path := lib
+	if pp := os.Getenv("PYTHONPATH"); pp != "" {
+		path += string(os.PathListSeparator) + pp
+	}
+	env = append(env, "PYTHONPATH="+path, "PYTHONDONTWRITEBYTECODE=1")
+	if m, ok := req.RunnerParameters["env"].(map[string]any); ok {
+		for k, v := range m {
+			env = append(env, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	for k, v := range req.Env {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// result is StackStorm's python runner result: {result, stdout, stderr,
+// exit_code}, with the status the action chose.
+func result(ctx context.Context, cmd *exec.Cmd, b *bridgeResult, stdout, stderr *capped, timeout time.Duration) runner.Result {
+	code := -1
+	if cmd.ProcessState != nil {
+		code = cmd.ProcessState.ExitCode()
+	}
+	value := map[string]any{"stdout": stdout.String(), "stderr": stderr.String(), "exit_code": code, "result": nil}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		value["exit_code"] = -9
+		value["error"] = fmt.Sprintf("Action failed to complete in %d seconds", int(timeout/time.Second))
+		return runner.Result{Status: runner.StatusTimeout, Value: value}
+	case ctx.Err() != nil:
+		value["exit_code"] = -9
+		return runner.Result{Status: runner.StatusCanceled, Value: value}
+	case b == nil:
+		value["error"] = "the Python action ended without a result (exit code " + fmt.Sprint(code) + ")" + lastLine(stderr.String())
+		return runner.Result{Status: runner.StatusFailed, Value: value}
+	}
+	value["result"] = b.Result
+	status := runner.StatusSucceeded
+	if b.Status != "succeeded" {
+		status = runner.StatusFailed
+		if b.Result == nil {
+			if tail := lastLine(stderr.String()); tail != "" {
+				value["error"] = strings.TrimPrefix(tail, ": ")
+			}
+		}
+	}
+	return runner.Result{Status: status, Value: value}
+}
+
+// lastLine is the end of a traceback: the exception and its message.
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return ": " + s
+}
+
+// capped keeps the first limit bytes written.
+type capped struct {
+	buf     bytes.Buffer
+	limit   int
+	dropped int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	room := c.limit - c.buf.Len()
+	switch {
+	case room >= len(p):
+		c.buf.Write(p)
+	case room > 0:
+		c.buf.Write(p[:room])
+		c.dropped += len(p) - room
+	default:
+		c.dropped += len(p)
+	}
+	return len(p), nil
+}
+
+func (c *capped) String() string {
+	if c.dropped == 0 {
+		return c.buf.String()
+	}
+	return fmt.Sprintf("%s\n[output truncated: %d more bytes not kept]", c.buf.String(), c.dropped)
+}
+
+// readLines calls fn for each line of r until EOF.
+func readLines(r io.Reader, fn func([]byte)) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		fn(sc.Bytes())
+	}
+}
