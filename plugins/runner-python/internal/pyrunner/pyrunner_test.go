@@ -39,7 +39,7 @@ class Boom(Action):
     def run(self):
         raise ValueError("it broke")
 `,
-	"syntax.py": "from st2common.runners.base_action import Action\nclass Bad(Action)\n    pass\n",
+	"syntax.py":  "from st2common.runners.base_action import Action\nclass Bad(Action)\n    pass\n",
 	"noclass.py": "def run():\n    return 1\n",
 	"slow.py": `
 import time
