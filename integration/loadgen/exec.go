@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +27,27 @@ type execScenario struct {
 var execScenarios = []execScenario{
 	{"core.noop execution", "core.noop", map[string]any{}},
 	{"core.local cmd=true", "core.local", map[string]any{"cmd": "true"}},
+	{"python action (trivial)", "bench.py_noop", map[string]any{}},
+}
+
+// writeBenchPack writes the pack of the Python scenario under root and
+// returns root, for --packs-path.
+func writeBenchPack(root string) string {
+	files := map[string]string{
+		"bench/pack.yaml":            "name: bench\nversion: 0.1.0\ndescription: load generator actions\n",
+		"bench/actions/py_noop.yaml": "name: py_noop\nrunner_type: python-script\nentry_point: py_noop.py\n",
+		"bench/actions/py_noop.py":   "from st2common.runners.base_action import Action\n\n\nclass Noop(Action):\n    def run(self):\n        return True\n",
+	}
+	for name, data := range files {
+		path := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			fail(err)
+		}
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			fail(err)
+		}
+	}
+	return root
 }
 
 // finals follows a node's event stream and records when each execution

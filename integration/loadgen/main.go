@@ -129,13 +129,18 @@ func (b *bench) run(size int) {
 	t := &runT{}
 	defer t.close()
 	var nodes []*harness.Node
+	packs := writeBenchPack(t.TempDir())
+	args := []string{"--packs-path", packs}
 	if size == 1 {
-		nodes = []*harness.Node{harness.StartNode(t, harness.Options{ID: "bench"})}
+		nodes = []*harness.Node{harness.StartNode(t, harness.Options{ID: "bench", Args: args})}
 	} else {
-		nodes = harness.StartCluster(t, size)
+		nodes = harness.StartCluster(t, size, args...)
 	}
 	tok := nodes[0].Token(t)
 	leader := harness.Leader(t, nodes, tok)
+	if status, body, err := leader.Request("POST", "/api/v1/packs/register", tok, map[string]any{"packs": []string{"bench"}}); err != nil || status != 200 {
+		fail(fmt.Errorf("register the bench pack: %v %d %s", err, status, body))
+	}
 	label := fmt.Sprintf("%d node", size)
 	if size > 1 {
 		label += "s"

@@ -41,6 +41,22 @@ type Runner struct {
 	libDir string // where the compat layer is written
 	libErr error
 	venvs  *venvs
+
+	resolveOnce sync.Once
+	real        string // the interpreter behind r.python
+}
+
+// resolved is the interpreter's own path: a wrapper such as a pyenv shim
+// costs about 100 ms per start, more than Python itself.
+func (r *Runner) resolved() string {
+	r.resolveOnce.Do(func() {
+		r.real = r.python
+		out, err := exec.Command(r.python, "-c", "import sys; print(sys.executable)").Output()
+		if p := strings.TrimSpace(string(out)); err == nil && p != "" {
+			r.real = p
+		}
+	})
+	return r.real
 }
 
 // New returns the runner; SQUALL_PYTHON names the interpreter (python3).
@@ -114,6 +130,9 @@ func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output
 	python, err := r.venvs.interpreter(ctx, req.Action.Pack, req.Action.PackPath)
 	if err != nil {
 		return runner.Result{}, err
+	}
+	if python == r.python {
+		python = r.resolved()
 	}
 	timeout := req.Timeout
 	if t, ok := req.RunnerParameters["timeout"].(json.Number); ok {

@@ -5,7 +5,6 @@ the plugin writes on the answer channel; the outcome goes back on the
 request channel (see squall_bridge). stdout and stderr are the action's.
 """
 import importlib.util
-import inspect
 import json
 import os
 import sys
@@ -28,8 +27,9 @@ def _load(entry_point):
 
 def _action_class(module, entry_point):
     found = [
-        c for _, c in inspect.getmembers(module, inspect.isclass)
-        if issubclass(c, base_action.Action) and c is not base_action.Action and c.__module__ == module.__name__
+        c for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, base_action.Action) and c is not base_action.Action
+        and c.__module__ == module.__name__
     ]
     if not found:
         raise TypeError("%s defines no subclass of st2common.runners.base_action.Action" % entry_point)
