@@ -44,6 +44,9 @@ type Runner struct {
 
 	resolveOnce sync.Once
 	real        string // the interpreter behind r.python
+
+	fsMu    sync.Mutex
+	servers map[string]*forkServer // by interpreter
 }
 
 // resolved is the interpreter's own path: a wrapper such as a pyenv shim
@@ -65,7 +68,7 @@ func New() *Runner {
 	if py == "" {
 		py = "python3"
 	}
-	return &Runner{python: py, venvs: newVenvs(py)}
+	return &Runner{python: py, venvs: newVenvs(py), servers: map[string]*forkServer{}}
 }
 
 // Info declares python-script with StackStorm's runner parameters.
@@ -149,67 +152,88 @@ func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output
 	return r.exec(runCtx, req, out, python, lib, timeout)
 }
 
-// invocation is the first line the wrapper reads.
+// invocation is the first line the wrapper reads. Env and Cwd are set for
+// a child of the fork server, which did not start with them.
 type invocation struct {
-	EntryPoint string         `json:"entry_point"`
-	Pack       string         `json:"pack"`
-	Config     map[string]any `json:"config"`
-	Parameters map[string]any `json:"parameters"`
-	LogLevel   string         `json:"log_level"`
+	EntryPoint string            `json:"entry_point"`
+	Pack       string            `json:"pack"`
+	Config     map[string]any    `json:"config"`
+	Parameters map[string]any    `json:"parameters"`
+	LogLevel   string            `json:"log_level"`
+	Env        map[string]string `json:"env,omitempty"`
+	Cwd        string            `json:"cwd,omitempty"`
 }
 
 func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Output, python, lib string, timeout time.Duration) (runner.Result, error) {
-	reqR, reqW, err := os.Pipe() // the action's requests and result
+	p, err := newPipes()
 	if err != nil {
 		return runner.Result{}, err
 	}
-	ansR, ansW, err := os.Pipe() // our answers
-	if err != nil {
-		reqR.Close()
-		reqW.Close()
-		return runner.Result{}, err
-	}
-	cmd := exec.Command(python, "-u", filepath.Join(lib, "squall_wrapper.py"))
-	cmd.Dir = filepath.Dir(req.Action.EntryPoint)
-	cmd.Env = environ(req, lib)
-	cmd.ExtraFiles = []*os.File{reqW, ansR} // fds 3 and 4
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout, stderr := &capped{limit: MaxOutput}, &capped{limit: MaxOutput}
-	cmd.Stdout = io.MultiWriter(stdout, out.Stdout())
-	cmd.Stderr = io.MultiWriter(stderr, out.Stderr())
-	cmd.WaitDelay = 2 * time.Second
-	if err := cmd.Start(); err != nil {
-		for _, f := range []*os.File{reqR, reqW, ansR, ansW} {
-			f.Close()
+	defer p.closeOurs()
+	env := environ(req, lib)
+	cwd := filepath.Dir(req.Action.EntryPoint)
+	var proc process
+	forked := false
+	if fs := r.forkServer(python, lib); fs != nil {
+		if proc, err = fs.spawn(p); err == nil {
+			forked = true
 		}
-		return runner.Result{}, fmt.Errorf("failed to start %s: %w", python, err)
 	}
-	reqW.Close() // the child holds its own copies
-	ansR.Close()
+	if !forked {
+		if proc, err = direct(python, lib, env, cwd, p); err != nil {
+			return runner.Result{}, err
+		}
+	}
+	p.closeTheirs()
+	stdout, stderr := &capped{limit: MaxOutput}, &capped{limit: MaxOutput}
+	var copying sync.WaitGroup
+	copying.Add(2)
+	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stdout, out.Stdout()), p.stdoutR) }()
+	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stderr, out.Stderr()), p.stderrR) }()
+
 	level, _ := req.RunnerParameters["log_level"].(string)
 	if req.RunnerParameters["debug"] == true || level == "" {
 		level = "DEBUG"
 	}
-	first, _ := json.Marshal(invocation{
+	inv := invocation{
 		EntryPoint: req.Action.EntryPoint, Pack: req.Action.Pack, Config: req.Config,
 		Parameters: req.Parameters, LogLevel: level,
-	})
-	_, _ = ansW.Write(append(first, '\n'))
-	outcome := make(chan *bridgeResult, 1)
-	go func() { outcome <- serveBridge(ctx, req, reqR, ansW) }()
-
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
 	}
-	reqR.Close()
+	if forked {
+		inv.Env, inv.Cwd = envMap(env), cwd
+	}
+	first, _ := json.Marshal(inv)
+	_, _ = p.ansW.Write(append(first, '\n'))
+	outcome := make(chan *bridgeResult, 1)
+	go func() { outcome <- serveBridge(ctx, req, p.reqR, p.ansW) }()
+
+	done := make(chan int, 1)
+	go func() { done <- proc.wait() }()
+	var code int
+	select {
+	case code = <-done:
+	case <-ctx.Done():
+		_ = syscall.Kill(-proc.pid(), syscall.SIGKILL)
+		code = <-done
+	}
+	waitCopies(&copying, p)
+	p.reqR.Close()
 	res := <-outcome
-	ansW.Close()
-	return result(ctx, cmd, res, stdout, stderr, timeout), nil
+	return result(ctx, code, res, stdout, stderr, timeout), nil
+}
+
+// waitCopies waits for the output to drain; a grandchild that keeps the
+// pipes open does not hold the run beyond a moment.
+func waitCopies(wg *sync.WaitGroup, p *pipes) {
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(2 * time.Second):
+		p.stdoutR.Close()
+		p.stderrR.Close()
+		<-drained
+	}
 }
 
 func environ(req *runner.Request, lib string) []string {
@@ -232,11 +256,7 @@ func environ(req *runner.Request, lib string) []string {
 
 // result is StackStorm's python runner result: {result, stdout, stderr,
 // exit_code}, with the status the action chose.
-func result(ctx context.Context, cmd *exec.Cmd, b *bridgeResult, stdout, stderr *capped, timeout time.Duration) runner.Result {
-	code := -1
-	if cmd.ProcessState != nil {
-		code = cmd.ProcessState.ExitCode()
-	}
+func result(ctx context.Context, code int, b *bridgeResult, stdout, stderr *capped, timeout time.Duration) runner.Result {
 	value := map[string]any{"stdout": stdout.String(), "stderr": stderr.String(), "exit_code": code, "result": nil}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):

@@ -65,6 +65,14 @@ class KV(Action):
         return {"before": before, "names": names, "missing": missing, "deleted": deleted,
                 "after": s.get_value("count"), "shared": s.get_value("shared", local=False)}
 `,
+	"where.py": `
+import os
+from st2common.runners.base_action import Action
+
+class Where(Action):
+    def run(self):
+        return {"ppid": os.getppid(), "cwd": os.getcwd(), "exec": os.environ.get("ST2_ACTION_EXECUTION_ID"), "foo": os.environ.get("FOO")}
+`,
 	"venv.py": `
 import sys
 from st2common.runners.base_action import Action
@@ -147,6 +155,27 @@ func TestPythonActions(t *testing.T) {
 	}
 	if kv, err := host.Get(context.Background(), "", hostservice.GetRequest{Name: "shared"}); err != nil || kv.Value != "global" {
 		t.Fatalf("the host did not get the write: %+v %v", kv, err)
+	}
+}
+
+// TestForkServer: runs are forked from a warm interpreter, yet each gets
+// its own environment and directory.
+func TestForkServer(t *testing.T) {
+	pack := writePack(t, false)
+	h := runnertest.New(t, New(), nil)
+	for _, id := range []string{"e1", "e2"} {
+		o := h.Run(context.Background(), &runner.Request{
+			RunnerType: TypeName, Env: map[string]string{"ST2_ACTION_EXECUTION_ID": id},
+			RunnerParameters: map[string]any{"env": map[string]any{"FOO": "bar-" + id}},
+			Action:           runner.Action{Pack: "mypack", PackPath: pack, EntryPoint: filepath.Join(pack, "actions", "where.py")},
+		})
+		res, _ := o.Result.Value.(map[string]any)["result"].(map[string]any)
+		if o.Result.Status != runner.StatusSucceeded || res["exec"] != id || res["foo"] != "bar-"+id || res["cwd"] != filepath.Join(pack, "actions") {
+			t.Fatalf("run %s: %+v", id, o.Result)
+		}
+		if os.Getenv("SQUALL_PYTHON_NO_FORKSERVER") == "" && res["ppid"] == json.Number(itoa(os.Getpid())) {
+			t.Fatalf("run %s was not forked by the fork server", id)
+		}
 	}
 }
 

@@ -42,6 +42,10 @@ def _action_class(module, entry_point):
 def main():
     _, channel_in = squall_bridge._channel()
     invocation = json.loads(channel_in.readline())
+    if "env" in invocation:  # forked by squall_forkserver: this run's environment
+        os.environ.clear()
+        os.environ.update(invocation["env"])
+        os.chdir(invocation.get("cwd") or "/")
     entry_point = invocation["entry_point"]
     for path in (os.path.join(os.path.dirname(entry_point), "lib"), os.path.dirname(entry_point)):
         sys.path.insert(0, path)
