@@ -3,7 +3,7 @@ module github.com/squall-io/squall
 go 1.26.0
 
 require (
-	github.com/Azure/go-ntlmssp v0.1.1
+	github.com/Azure/go-ntlmssp v0.0.0-20211209120228-48547f28849e
 	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/dlclark/regexp2 v1.12.0
 	github.com/gliderlabs/ssh v0.3.8
