@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 	"unicode/utf16"
 )
@@ -89,10 +88,17 @@ type Op struct {
 	Signal    string // Signal's code
 }
 
+// TB is what the server needs of its test: testing.TB has it, and so
+// does wsmanserver's stand-in for use outside `go test`.
+type TB interface {
+	Cleanup(func())
+	Errorf(format string, args ...any)
+}
+
 // Server is the fake endpoint.
 type Server struct {
 	*httptest.Server
-	t              testing.TB
+	t              TB
 	user, password string
 	reply          func(Command) Reply
 	// CreateFault, when set, answers every Create with it.
@@ -118,16 +124,16 @@ type running struct {
 
 // New starts a plain-HTTP server accepting user and password; reply
 // decides each command's outcome. It closes when the test ends.
-func New(t testing.TB, user, password string, reply func(Command) Reply) *Server {
+func New(t TB, user, password string, reply func(Command) Reply) *Server {
 	return start(t, user, password, reply, httptest.NewServer)
 }
 
 // NewTLS is New over HTTPS with httptest's self-signed certificate.
-func NewTLS(t testing.TB, user, password string, reply func(Command) Reply) *Server {
+func NewTLS(t TB, user, password string, reply func(Command) Reply) *Server {
 	return start(t, user, password, reply, httptest.NewTLSServer)
 }
 
-func start(t testing.TB, user, password string, reply func(Command) Reply, mk func(http.Handler) *httptest.Server) *Server {
+func start(t TB, user, password string, reply func(Command) Reply, mk func(http.Handler) *httptest.Server) *Server {
 	s := &Server{t: t, user: user, password: password, reply: reply, shells: map[string]*shell{}}
 	s.Server = mk(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
