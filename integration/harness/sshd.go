@@ -14,8 +14,11 @@ import (
 // SSHD is a real OpenSSH server on a loopback port, with a throw-away host
 // key, accepting one throw-away user key for the current user.
 type SSHD struct {
-	Addr       string // 127.0.0.1:port
-	Port       int
+	Addr string // 127.0.0.1:port
+	Port int
+	// Addrs are ten addresses of the same server (127.0.0.1-10, one
+	// port), for runs against many hosts.
+	Addrs      []string
 	User       string
 	KeyPath    string // the user's private key (OpenSSH format, no passphrase)
 	KnownHosts string // a known_hosts file that trusts this server
@@ -56,17 +59,23 @@ func StartSSHD(t T) *SSHD {
 	if os.Geteuid() == 0 {
 		_ = os.MkdirAll("/run/sshd", 0o755)
 	}
-	addr := FreeAddr(t)
+	addr := FreeAddr(t) // on 127.0.0.1; the same port on 127.0.0.2-10 is free in practice
 	_, portStr, _ := net.SplitHostPort(addr)
 	var port int
 	fmt.Sscan(portStr, &port)
 	config := filepath.Join(dir, "sshd_config")
-	conf := strings.Join([]string{
-		"ListenAddress 127.0.0.1", "Port " + portStr, "HostKey " + hostKey, "PidFile " + filepath.Join(dir, "sshd.pid"),
-		"AuthorizedKeysFile " + authorized, "StrictModes no", "UsePAM no", "PasswordAuthentication no",
-		"KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin yes", "AllowUsers " + u.Username,
+	var listen, addrs, known []string
+	for i := 1; i <= 10; i++ {
+		ip := fmt.Sprintf("127.0.0.%d", i)
+		listen = append(listen, "ListenAddress "+ip)
+		addrs = append(addrs, net.JoinHostPort(ip, portStr))
+	}
+	conf := strings.Join(append(listen,
+		"Port "+portStr, "HostKey "+hostKey, "PidFile "+filepath.Join(dir, "sshd.pid"),
+		"AuthorizedKeysFile "+authorized, "StrictModes no", "UsePAM no", "PasswordAuthentication no",
+		"KbdInteractiveAuthentication no", "PubkeyAuthentication yes", "PermitRootLogin yes", "AllowUsers "+u.Username,
 		"Subsystem sftp internal-sftp", "LogLevel ERROR", "MaxStartups 100", "MaxSessions 100",
-	}, "\n") + "\n"
+	), "\n") + "\n"
 	if err := os.WriteFile(config, []byte(conf), 0o600); err != nil {
 		t.Fatalf("%v", err)
 	}
@@ -75,12 +84,14 @@ func StartSSHD(t T) *SSHD {
 		t.Fatalf("%v", err)
 	}
 	fields := strings.Fields(string(hostPub))
-	known := filepath.Join(dir, "known_hosts")
-	line := fmt.Sprintf("[127.0.0.1]:%s %s %s\n", portStr, fields[0], fields[1])
-	if err := os.WriteFile(known, []byte(line), 0o600); err != nil {
+	for i := 1; i <= 10; i++ {
+		known = append(known, fmt.Sprintf("[127.0.0.%d]:%s %s %s\n", i, portStr, fields[0], fields[1]))
+	}
+	knownFile := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(knownFile, []byte(strings.Join(known, "")), 0o600); err != nil {
 		t.Fatalf("%v", err)
 	}
-	s := &SSHD{Addr: addr, Port: port, User: u.Username, KeyPath: userKey, KnownHosts: known}
+	s := &SSHD{Addr: addr, Addrs: addrs, Port: port, User: u.Username, KeyPath: userKey, KnownHosts: knownFile}
 	s.cmd = exec.Command(SSHDBinary, "-D", "-e", "-f", config)
 	out := &syncBuffer{}
 	s.cmd.Stdout, s.cmd.Stderr = out, out

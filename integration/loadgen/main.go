@@ -104,6 +104,7 @@ type bench struct {
 	value       string
 	wrk         bool
 	only        string
+	sshd        *harness.SSHD
 }
 
 // op is what a scenario does.
@@ -130,6 +131,11 @@ func (b *bench) run(size int) {
 	defer t.close()
 	var nodes []*harness.Node
 	packs := writeBenchPack(t.TempDir())
+	if b.only != "datastore" {
+		b.sshd = harness.StartSSHD(t)
+		// The nodes (and their SSH plugins) trust the bench sshd.
+		os.Setenv("SQUALL_SSH_KNOWN_HOSTS", b.sshd.KnownHosts)
+	}
 	args := []string{"--packs-path", packs}
 	if size == 1 {
 		nodes = []*harness.Node{harness.StartNode(t, harness.Options{ID: "bench", Args: args})}
