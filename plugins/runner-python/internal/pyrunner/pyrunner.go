@@ -217,8 +217,15 @@ func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Outpu
 		code = <-done
 	}
 	waitCopies(&copying, p)
-	p.reqR.Close()
-	res := <-outcome
+	// The result line may still be in the pipe: read to its end, unless a
+	// process the action left behind holds the pipe open.
+	var res *bridgeResult
+	select {
+	case res = <-outcome:
+	case <-time.After(2 * time.Second):
+		p.reqR.Close()
+		res = <-outcome
+	}
 	return result(ctx, code, res, stdout, stderr, timeout), nil
 }
 
