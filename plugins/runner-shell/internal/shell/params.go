@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/squall-io/squall/plugins/runner-shell/internal/scriptargs"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 )
 
 // params are the runner parameters after defaults (the host fills them).

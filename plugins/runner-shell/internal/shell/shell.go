@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/squall-io/squall/plugins/runner-shell/internal/scriptargs"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
 )
 

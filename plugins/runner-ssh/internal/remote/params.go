@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/squall-io/squall/plugins/runner-ssh/internal/scriptargs"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
 )
 

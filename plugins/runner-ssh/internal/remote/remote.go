@@ -29,7 +29,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/squall-io/squall/plugins/runner-ssh/internal/scriptargs"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
 )
 

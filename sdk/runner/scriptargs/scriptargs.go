@@ -1,9 +1,7 @@
 // Package scriptargs builds the arguments StackStorm's script runners
-// append to the script path. It mirrors plugins/runner-shell's package of
-// the same name: plugins may share code only through sdk/, and the remote
-// runner serializes arguments exactly as the local one (st2's
-// ShellRunnerMixin serves both). Keep the two copies in step. Sources, all
-// in StackStorm/st2:
+// (local-shell-script, remote-shell-script) append to the script path; it
+// is in the SDK so that every runner, built in or third-party, writes them
+// the same way. Sources, all in StackStorm/st2:
 //
 // Casting (st2common/util/param.py render_final_params, _cast; util/casts.py):
 // a "number" becomes a float (5 prints as 5.0) and an "integer" an int (5.7
