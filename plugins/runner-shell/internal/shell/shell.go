@@ -15,8 +15,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 )
 
 // Runner type names, StackStorm's.

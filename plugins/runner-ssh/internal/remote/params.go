@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 )
 
 // params are the runner parameters after defaults (the host fills them;

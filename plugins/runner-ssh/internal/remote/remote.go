@@ -29,8 +29,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/squall-io/squall/sdk/runner/scriptargs"
 	"github.com/squall-io/squall/sdk/runner"
+	"github.com/squall-io/squall/sdk/runner/scriptargs"
 )
 
 // Runner type names, StackStorm's.
