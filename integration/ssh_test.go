@@ -27,13 +27,16 @@ func TestRemoteRunnerAgainstRealSSHD(t *testing.T) {
 
 	t.Run("several hosts in parallel", func(t *testing.T) {
 		var e execution
-		c.jsonOut(&e, append([]string{"run", "core.remote", "hosts=" + host + "," + host, "cmd=echo hi from $(hostname)"}, auth...)...)
-		if e.Status != "succeeded" || len(e.Result) != 1 {
-			t.Fatalf("two entries of one host are one result key: %+v", e)
+		hosts := strings.Join(s.Addrs[:3], ",")
+		c.jsonOut(&e, append([]string{"run", "core.remote", "hosts=" + hosts, "cmd=echo hi from $(hostname)"}, auth...)...)
+		if e.Status != "succeeded" || len(e.Result) != 3 {
+			t.Fatalf("three hosts, three results: %+v", e)
 		}
-		r, _ := e.Result[host].(map[string]any)
-		if !strings.HasPrefix(fmt.Sprint(r["stdout"]), "hi from ") || r["succeeded"] != true {
-			t.Fatalf("result: %+v", e.Result)
+		for _, h := range s.Addrs[:3] {
+			r, _ := e.Result[h].(map[string]any)
+			if !strings.HasPrefix(fmt.Sprint(r["stdout"]), "hi from ") || r["succeeded"] != true {
+				t.Fatalf("result of %s: %+v", h, e.Result)
+			}
 		}
 	})
 	t.Run("one host down", func(t *testing.T) {
