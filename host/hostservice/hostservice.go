@@ -21,6 +21,9 @@ type Service struct {
 	state     func() *state.Store
 	datastore *datastore.Service
 	logger    hclog.Logger
+	// runnerTypes, when set, are the only runner types whose executions
+	// this instance answers for: one plugin cannot act for another's runs.
+	runnerTypes map[string]bool
 }
 
 var _ sdkhost.Service = (*Service)(nil)
@@ -30,11 +33,25 @@ func New(node string, st func() *state.Store, ds *datastore.Service, logger hclo
 	return &Service{node: node, state: st, datastore: ds, logger: logger.Named("hostservice")}
 }
 
+// Scoped returns the service as one plugin gets it: answering only for
+// executions of the runner types that plugin provides.
+func (s *Service) Scoped(runnerTypes []string) sdkhost.Service {
+	c := *s
+	c.runnerTypes = map[string]bool{}
+	for _, rt := range runnerTypes {
+		c.runnerTypes[rt] = true
+	}
+	return &c
+}
+
 // caller is the datastore identity of a running execution's user.
 func (s *Service) caller(executionID string) (datastore.Caller, error) {
 	e, err := s.state().ExecGet(executionID)
 	if err != nil || e.Node != s.node || e.Status.Done() {
 		return datastore.Caller{}, fmt.Errorf("execution %q is not running on this node: %w", executionID, sdkhost.ErrPermissionDenied)
+	}
+	if s.runnerTypes != nil && !s.runnerTypes[e.Action.RunnerType] {
+		return datastore.Caller{}, fmt.Errorf("execution %q is not run by this plugin: %w", executionID, sdkhost.ErrPermissionDenied)
 	}
 	u, err := s.state().UserGet(e.User)
 	if err != nil {

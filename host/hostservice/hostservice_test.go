@@ -31,7 +31,8 @@ func testService(t *testing.T) *Service {
 		}
 	}
 	for id, node := range map[string]string{"run1": "n1", "other": "n2"} {
-		e := structs.Execution{ID: id, Node: node, User: "bob", Status: structs.ExecRunning, StartTimestamp: now}
+		e := structs.Execution{ID: id, Node: node, User: "bob", Status: structs.ExecRunning, StartTimestamp: now,
+			Action: structs.ExecAction{RunnerType: "local-shell-cmd"}}
 		if _, err := d.Apply(ctx, command.ExecCreate, command.ExecCreateRequest{Execution: e}); err != nil {
 			t.Fatal(err)
 		}
@@ -87,6 +88,12 @@ func TestHostServiceActsAsTheExecutionsUser(t *testing.T) {
 	}
 	if err := s.Delete(ctx, "run1", sdkhost.DeleteRequest{Name: "k", Scope: "user"}); !errors.Is(err, sdkhost.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
+	}
+	if _, err := s.Scoped([]string{"http-request"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); !errors.Is(err, sdkhost.ErrPermissionDenied) {
+		t.Fatalf("a plugin acting for another's execution: %v", err)
+	}
+	if _, err := s.Scoped([]string{"local-shell-cmd"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); err != nil {
+		t.Fatalf("a plugin acting for its own execution: %v", err)
 	}
 	if err := s.Log(ctx, "run1", sdkhost.LogRequest{Level: "info", Message: "hello", Fields: map[string]string{"a": "b"}}); err != nil {
 		t.Fatal(err)

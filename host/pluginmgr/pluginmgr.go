@@ -44,6 +44,13 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 }
 
+// Scoper is an optional capability of the host service: a view of it
+// that answers only for the runs of the given runner types, so that each
+// plugin acts only for its own executions.
+type Scoper interface {
+	Scoped(runnerTypes []string) hostservice.Service
+}
+
 // Manager supervises the plugins of one node.
 type Manager struct {
 	cfg    Config

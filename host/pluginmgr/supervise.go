@@ -136,7 +136,15 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := rc.Configure(callCtx, p.m.cfg.Host); err != nil {
+	host := p.m.cfg.Host
+	if sc, ok := host.(Scoper); ok {
+		var types []string
+		for _, rt := range info.RunnerTypes {
+			types = append(types, rt.Name)
+		}
+		host = sc.Scoped(types)
+	}
+	if err := rc.Configure(callCtx, host); err != nil {
 		return fail(err)
 	}
 	exited := make(chan struct{})
