@@ -104,6 +104,9 @@ func BuildAction(m ActionMeta, pack, file, packDir string, o Options) (structs.A
 	if scriptRunners[m.RunnerType] && m.EntryPoint == "" {
 		return a, errorf(file, "entry_point", "is required for runner type %s", m.RunnerType)
 	}
+	if e := filepath.Clean(m.EntryPoint); m.EntryPoint != "" && (filepath.IsAbs(e) || e == ".." || strings.HasPrefix(e, ".."+string(filepath.Separator))) {
+		return a, errorf(file, "entry_point", "%q must be a path inside the pack's actions directory", m.EntryPoint)
+	}
 	if m.EntryPoint != "" && packDir != "" {
 		if err := checkEntryPoint(packDir, m.EntryPoint); err != nil {
 			return a, errorf(file, "entry_point", "%v", err)

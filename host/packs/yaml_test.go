@@ -1,6 +1,7 @@
 package packs
 
 import (
+	"github.com/squall-io/squall/cluster/structs"
 	"reflect"
 	"testing"
 )
@@ -31,5 +32,19 @@ func TestDecodeYAML11(t *testing.T) {
 	var bad map[string]any
 	if err := DecodeYAML([]byte("a: [1, 2\n"), &bad); err == nil {
 		t.Fatal("a syntax error must fail")
+	}
+}
+
+func TestBuildActionEntryPoint(t *testing.T) {
+	known := func(string) (structs.RunnerType, bool) { return structs.RunnerType{}, true }
+	for _, ep := range []string{"/etc/passwd", "../../x.sh", ".."} {
+		m := ActionMeta{Name: "a", RunnerType: "local-shell-script", EntryPoint: ep}
+		if _, err := BuildAction(m, "p", "api", "", Options{RunnerType: known}); err == nil {
+			t.Fatalf("entry point %q accepted", ep)
+		}
+	}
+	m := ActionMeta{Name: "a", RunnerType: "local-shell-script", EntryPoint: "lib/run.sh"}
+	if _, err := BuildAction(m, "p", "api", "", Options{RunnerType: known}); err != nil {
+		t.Fatal(err)
 	}
 }
