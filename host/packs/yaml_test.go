@@ -1,9 +1,10 @@
 package packs
 
 import (
-	"github.com/squall-io/squall/cluster/structs"
 	"reflect"
 	"testing"
+
+	"github.com/squall-io/squall/cluster/structs"
 )
 
 func TestDecodeYAML11(t *testing.T) {
