@@ -35,6 +35,10 @@ const (
 	ExecUpdate   Type = 20 // ExecUpdateRequest: one status change
 	MetaInit     Type = 21 // MetaInitRequest: set a cluster-wide value once
 	ExecPurge    Type = 22 // ExecPurgeRequest: garbage-collect finished executions
+	RulePut      Type = 23 // RulePutRequest
+	RuleDelete   Type = 24 // RuleDeleteRequest
+	TriggerFire  Type = 25 // TriggerFireRequest: a trigger instance, pending
+	RuleEnforce  Type = 26 // RuleEnforceRequest: an instance processed with its enforcements and executions
 )
 
 var names = map[Type]string{
@@ -44,6 +48,7 @@ var names = map[Type]string{
 	APIKeyUpdate: "APIKeyUpdate", APIKeyDelete: "APIKeyDelete", AdminInit: "AdminInit", Batch: "Batch",
 	PackRegister: "PackRegister", ActionPut: "ActionPut", ActionDelete: "ActionDelete",
 	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit", ExecPurge: "ExecPurge",
+	RulePut: "RulePut", RuleDelete: "RuleDelete", TriggerFire: "TriggerFire", RuleEnforce: "RuleEnforce",
 }
 
 func (t Type) String() string {

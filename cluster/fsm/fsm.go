@@ -125,6 +125,14 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applyMetaInit(s, body)
 	case command.ExecPurge:
 		return applyExecPurge(s, body)
+	case command.RulePut:
+		return applyRulePut(s, body, seq.index)
+	case command.RuleDelete:
+		return applyRuleDelete(s, body)
+	case command.TriggerFire:
+		return applyTriggerFire(s, body, seq.index)
+	case command.RuleEnforce:
+		return applyRuleEnforce(s, body, seq)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

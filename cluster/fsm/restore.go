@@ -62,6 +62,12 @@ func restoreRecord(txn *memdb.Txn, rec record) error {
 		return insert[structs.NodeRunners](txn, rec.Data, state.NodeRunnersPutTxn)
 	case recordExecution:
 		return insert[structs.Execution](txn, rec.Data, state.ExecPutTxn)
+	case recordRule:
+		return insert[structs.Rule](txn, rec.Data, state.RulePutTxn)
+	case recordTriggerInst:
+		return insert[structs.TriggerInstance](txn, rec.Data, state.TriggerInstancePutTxn)
+	case recordEnforcement:
+		return insert[structs.RuleEnforcement](txn, rec.Data, state.EnforcementPutTxn)
 	default:
 		return fmt.Errorf("unknown snapshot record type %d", rec.Type)
 	}

@@ -27,6 +27,9 @@ const (
 	recordAction      recordType = 9
 	recordNodeRunners recordType = 10
 	recordExecution   recordType = 11
+	recordRule        recordType = 12
+	recordTriggerInst recordType = 13
+	recordEnforcement recordType = 14
 )
 
 // record is one line of a snapshot: a typed JSON document.
@@ -68,6 +71,9 @@ func (s *snapshot) write(sink raft.SnapshotSink) error {
 		},
 		func() error { return emitTable(enc, recordNodeRunners, st.NodeRunners) },
 		func() error { return emitTable(enc, recordExecution, st.Executions) },
+		func() error { return emitTable(enc, recordRule, st.Rules) },
+		func() error { return emitTable(enc, recordTriggerInst, st.TriggerInstances) },
+		func() error { return emitTable(enc, recordEnforcement, st.Enforcements) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

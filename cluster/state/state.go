@@ -38,6 +38,9 @@ var tableSchemas = []func() *memdb.TableSchema{
 	actionsTableSchema,
 	nodeRunnersTableSchema,
 	executionsTableSchema,
+	rulesTableSchema,
+	triggerInstancesTableSchema,
+	enforcementsTableSchema,
 }
 
 // NewStore returns an empty store.

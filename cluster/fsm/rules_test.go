@@ -1,0 +1,66 @@
+package fsm
+
+import (
+	"bytes"
+	"io"
+	"testing"
+
+	"github.com/squall-io/squall/cluster/command"
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+func TestRuleEnforcementIsOnce(t *testing.T) {
+	f := testFSM(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rule := structs.Rule{ID: "r1", Ref: "p.r", Pack: "p", Name: "r", Enabled: true, Type: structs.RuleStandard,
+		Trigger: structs.RuleTrigger{Type: "core.st2.webhook"}, Action: structs.RuleAction{Ref: "core.noop"}}
+	must(apply(t, f, 1, command.RulePut, command.RulePutRequest{Rule: rule, Mode: command.RuleCreate, Now: t0}))
+	if err := apply(t, f, 2, command.RulePut, command.RulePutRequest{Rule: rule, Mode: command.RuleCreate, Now: t0}); structs.KindOf(err) != structs.KindConflict {
+		t.Fatalf("duplicate rule: %v", err)
+	}
+	ti := structs.TriggerInstance{ID: "ti1", Trigger: "core.st2.webhook", Status: structs.TriggerInstancePending, OccurrenceTime: t0}
+	must(apply(t, f, 3, command.TriggerFire, command.TriggerFireRequest{Instance: ti}))
+	must(apply(t, f, 4, command.TriggerFire, command.TriggerFireRequest{Instance: ti})) // a retried forward
+	enforce := command.RuleEnforceRequest{
+		Instance: "ti1", Status: structs.TriggerInstanceProcessed,
+		Enforcements: []structs.RuleEnforcement{{ID: "en1", Rule: "p.r", TriggerInstance: "ti1", Execution: "ex1", EnforcedAt: t0}},
+		Executions:   []structs.Execution{{ID: "ex1", Status: structs.ExecScheduled, Node: "n1", StartTimestamp: t0}},
+	}
+	must(apply(t, f, 5, command.RuleEnforce, enforce))
+	// A new leader evaluating the same instance again changes nothing.
+	enforce.Enforcements[0].ID, enforce.Executions[0].ID = "en2", "ex2"
+	must(apply(t, f, 6, command.RuleEnforce, enforce))
+
+	check := func(f *FSM) {
+		t.Helper()
+		s := f.State()
+		got, err := s.TriggerInstanceGet("ti1")
+		must(err)
+		ens, _ := s.Enforcements()
+		execs, _ := s.Executions()
+		pending, _, _ := s.PendingTriggerInstances()
+		if got.Status != structs.TriggerInstanceProcessed || len(ens) != 1 || len(execs) != 1 || execs[0].ID != "ex1" || len(pending) != 0 {
+			t.Fatalf("instance %s, %d enforcements, %d executions, %d pending", got.Status, len(ens), len(execs), len(pending))
+		}
+		if r, err := s.RuleGet("p.r"); err != nil || r.CreatedAt != t0 {
+			t.Fatalf("rule: %+v %v", r, err)
+		}
+	}
+	check(f)
+	snap, err := f.Snapshot()
+	must(err)
+	sink := &memSink{}
+	must(snap.Persist(sink))
+	g := testFSM(t)
+	must(g.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))))
+	check(g)
+	must(apply(t, g, 7, command.RuleDelete, command.RuleDeleteRequest{Ref: "p.r"}))
+	if err := apply(t, g, 8, command.RuleDelete, command.RuleDeleteRequest{Ref: "p.r"}); structs.KindOf(err) != structs.KindNotFound {
+		t.Fatalf("second delete: %v", err)
+	}
+}

@@ -1,0 +1,129 @@
+package state
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/go-memdb"
+
+	"github.com/squall-io/squall/cluster/structs"
+)
+
+const (
+	tableRules            = "rules"
+	tableTriggerInstances = "trigger_instances"
+	tableEnforcements     = "rule_enforcements"
+)
+
+func rulesTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableRules,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Ref"}},
+		},
+	}
+}
+
+func triggerInstancesTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableTriggerInstances,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id":     {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+			"status": {Name: "status", Indexer: &memdb.StringFieldIndex{Field: "Status"}},
+		},
+	}
+}
+
+func enforcementsTableSchema() *memdb.TableSchema {
+	return &memdb.TableSchema{
+		Name: tableEnforcements,
+		Indexes: map[string]*memdb.IndexSchema{
+			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "ID"}},
+		},
+	}
+}
+
+// RuleGet returns a rule by ref or a not-found error.
+func (s *Store) RuleGet(ref string) (*structs.Rule, error) {
+	return getOne[structs.Rule](s, tableRules, ref, "rule")
+}
+
+// RuleGetTxn returns a rule or nil.
+func RuleGetTxn(txn *memdb.Txn, ref string) (*structs.Rule, error) {
+	obj, err := txn.First(tableRules, "id", ref)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	return obj.(*structs.Rule), nil
+}
+
+// Rules returns every rule, by ref.
+func (s *Store) Rules() ([]*structs.Rule, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return all[structs.Rule](txn, tableRules)
+}
+
+// RulePutTxn inserts or replaces a rule.
+func RulePutTxn(txn *memdb.Txn, r *structs.Rule) error { return put(txn, tableRules, r, r.Ref) }
+
+// RuleDeleteTxn deletes a rule.
+func RuleDeleteTxn(txn *memdb.Txn, r *structs.Rule) error {
+	if err := txn.Delete(tableRules, r); err != nil {
+		return fmt.Errorf("failed to delete rule %q: %w", r.Ref, err)
+	}
+	return nil
+}
+
+// TriggerInstanceGet returns an instance or a not-found error.
+func (s *Store) TriggerInstanceGet(id string) (*structs.TriggerInstance, error) {
+	return getOne[structs.TriggerInstance](s, tableTriggerInstances, id, "trigger instance")
+}
+
+// TriggerInstanceGetTxn returns an instance or nil.
+func TriggerInstanceGetTxn(txn *memdb.Txn, id string) (*structs.TriggerInstance, error) {
+	obj, err := txn.First(tableTriggerInstances, "id", id)
+	if err != nil || obj == nil {
+		return nil, err
+	}
+	return obj.(*structs.TriggerInstance), nil
+}
+
+// TriggerInstancePutTxn inserts or replaces an instance.
+func TriggerInstancePutTxn(txn *memdb.Txn, ti *structs.TriggerInstance) error {
+	return put(txn, tableTriggerInstances, ti, ti.ID)
+}
+
+// TriggerInstances returns every instance, oldest first.
+func (s *Store) TriggerInstances() ([]*structs.TriggerInstance, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return all[structs.TriggerInstance](txn, tableTriggerInstances)
+}
+
+// PendingTriggerInstances returns the instances waiting for the rules
+// engine, oldest first, and a channel that closes when that set changes.
+func (s *Store) PendingTriggerInstances() ([]*structs.TriggerInstance, <-chan struct{}, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	it, err := txn.Get(tableTriggerInstances, "status", structs.TriggerInstancePending)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*structs.TriggerInstance
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		out = append(out, obj.(*structs.TriggerInstance))
+	}
+	return out, it.WatchCh(), nil
+}
+
+// EnforcementPutTxn inserts an enforcement.
+func EnforcementPutTxn(txn *memdb.Txn, e *structs.RuleEnforcement) error {
+	return put(txn, tableEnforcements, e, e.ID)
+}
+
+// Enforcements returns every rule enforcement, oldest first.
+func (s *Store) Enforcements() ([]*structs.RuleEnforcement, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return all[structs.RuleEnforcement](txn, tableEnforcements)
+}

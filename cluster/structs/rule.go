@@ -1,0 +1,77 @@
+package structs
+
+import "time"
+
+// Rule is StackStorm's rule: when an instance of Trigger's type (with
+// matching parameters) satisfies every criterion, run Action.
+type Rule struct {
+	ID          string
+	Ref         string // pack.name
+	Pack        string
+	Name        string
+	Description string
+	Enabled     bool
+	Type        string // standard or backstop
+	Trigger     RuleTrigger
+	// Criteria maps "trigger.<path>" to {type, pattern[, condition]}.
+	Criteria  map[string]any
+	Action    RuleAction
+	Tags      []map[string]any
+	CreatedAt time.Time
+	ModifyIdx uint64
+}
+
+// Rule types.
+const (
+	RuleStandard = "standard"
+	RuleBackstop = "backstop"
+)
+
+// UID is StackStorm's uid: rule:<pack>:<name>.
+func (r *Rule) UID() string { return "rule:" + r.Pack + ":" + r.Name }
+
+// RuleTrigger names the trigger type a rule listens to.
+type RuleTrigger struct {
+	Type       string
+	Parameters map[string]any
+}
+
+// RuleAction is what a rule runs.
+type RuleAction struct {
+	Ref        string
+	Parameters map[string]any
+}
+
+// Trigger instance statuses, StackStorm's.
+const (
+	TriggerInstancePending          = "pending"
+	TriggerInstanceProcessing       = "processing"
+	TriggerInstanceProcessed        = "processed"
+	TriggerInstanceProcessingFailed = "processing_failed"
+)
+
+// TriggerInstance is one occurrence of a trigger, durable before it is
+// acknowledged.
+type TriggerInstance struct {
+	ID             string
+	Trigger        string // the trigger type's ref, e.g. core.st2.webhook
+	Parameters     map[string]any
+	Payload        map[string]any
+	OccurrenceTime time.Time
+	Status         string
+	TraceTag       string
+	CreateIdx      uint64
+	ModifyIdx      uint64
+}
+
+// RuleEnforcement records one rule firing for one trigger instance: the
+// execution it started, or why it could not.
+type RuleEnforcement struct {
+	ID              string
+	Rule            string // ref
+	RuleID          string
+	TriggerInstance string
+	Execution       string
+	FailureReason   string
+	EnforcedAt      time.Time
+}
