@@ -22,6 +22,7 @@ import (
 	"github.com/squall-io/squall/host/dispatcher"
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
+	"github.com/squall-io/squall/host/rules"
 )
 
 // Output serves the output of executions running on this node.
@@ -43,6 +44,7 @@ type Config struct {
 	Datastore  *datastore.Service
 	Actions    *actions.Service
 	Executions *executions.Service
+	Rules      *rules.Service
 	Output     Output
 	Bus        *events.Bus
 	State      func() *state.Store
@@ -117,6 +119,7 @@ func (a *API) apiRoutes(r *mux.Router) {
 	a.clusterRoutes(r)
 	a.catalogRoutes(r)
 	a.executionRoutes(r)
+	a.ruleRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, fault{Faultstring: "The resource could not be found: " + req.URL.Path})
 	})

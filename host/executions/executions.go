@@ -83,7 +83,7 @@ const MaxParametersSize = 1 << 20
 
 // Create validates a request and schedules the execution.
 func (s *Service) Create(ctx context.Context, c Caller, req CreateRequest) (*structs.Execution, error) {
-	e, err := s.prepare(c, req)
+	e, err := s.Prepare(c, req)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,10 @@ func (s *Service) Create(ctx context.Context, c Caller, req CreateRequest) (*str
 	return e, nil
 }
 
-func (s *Service) prepare(c Caller, req CreateRequest) (*structs.Execution, error) {
+// Prepare validates a request into an execution scheduled on a node,
+// without writing it: the rules engine writes its executions with their
+// enforcements in one command.
+func (s *Service) Prepare(c Caller, req CreateRequest) (*structs.Execution, error) {
 	if req.Action == "" {
 		return nil, structs.Errorf(structs.KindInvalid, "action is required: give the action's ref, e.g. core.local")
 	}

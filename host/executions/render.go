@@ -23,13 +23,7 @@ func RenderContext(st *state.Store, cipher Decrypter, e *structs.Execution, pack
 		ActionContext: map[string]any{
 			"user": e.User, "api_user": e.User, "pack": e.Action.Pack, "execution_id": e.ID,
 		},
-		ST2KV: func() map[string]any {
-			now := time.Now().UTC()
-			return map[string]any{
-				"system": kvTree(st, state.KVQuery{Scope: structs.ScopeSystem, Now: now}),
-				"user":   kvTree(st, state.KVQuery{Scope: structs.ScopeUser, User: e.User, Now: now}),
-			}
-		},
+		ST2KV: func() map[string]any { return ST2KV(st, e.User) },
 	}
 	for k, v := range e.Context {
 		if _, set := rc.ActionContext[k]; !set {
@@ -43,6 +37,16 @@ func RenderContext(st *state.Store, cipher Decrypter, e *structs.Execution, pack
 		rc.Decrypt = cipher.Decrypt
 	}
 	return rc
+}
+
+// ST2KV is the datastore as templates see it: st2kv.system and, for user,
+// st2kv.user. Secrets stay ciphertext (decrypt_kv decrypts).
+func ST2KV(st *state.Store, user string) map[string]any {
+	now := time.Now().UTC()
+	return map[string]any{
+		"system": kvTree(st, state.KVQuery{Scope: structs.ScopeSystem, Now: now}),
+		"user":   kvTree(st, state.KVQuery{Scope: structs.ScopeUser, User: user, Now: now}),
+	}
 }
 
 // kvTree nests dotted key names, so st2kv.system.a.b finds key "a.b"

@@ -47,7 +47,8 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(7)
+	s.leaderWG.Add(8)
+	go func() { defer s.leaderWG.Done(); s.rt.engine.Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.liveness().Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.rt.executions.RunRetention(ctx, s.retention) }()
 	go func() { defer s.leaderWG.Done(); s.ensureAdmin(ctx) }()

@@ -12,6 +12,7 @@ import (
 	"github.com/squall-io/squall/cluster/structs"
 	"github.com/squall-io/squall/host/actions"
 	"github.com/squall-io/squall/host/audit"
+	"github.com/squall-io/squall/host/auth"
 	"github.com/squall-io/squall/host/dispatcher"
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
@@ -19,6 +20,7 @@ import (
 	"github.com/squall-io/squall/host/packs"
 	"github.com/squall-io/squall/host/params"
 	"github.com/squall-io/squall/host/pluginmgr"
+	"github.com/squall-io/squall/host/rules"
 	"github.com/squall-io/squall/host/scheduler"
 	builtinpacks "github.com/squall-io/squall/packs"
 )
@@ -30,6 +32,8 @@ type runtime struct {
 	bus        *events.Bus
 	actions    *actions.Service
 	executions *executions.Service
+	rules      *rules.Service
+	engine     *rules.Engine
 	plugins    *pluginmgr.Manager
 	dispatcher *dispatcher.Dispatcher
 	audit      *audit.Log
@@ -89,6 +93,14 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 		Raft: s.node, State: st, Scheduler: scheduler.New(s.node.ID(), st), Render: render, Logger: s.logger,
 		Node: s.node.ID(), Audit: rt.audit,
 	})
+	newID := func() string { return executions.NewID(time.Now()) }
+	rt.rules = rules.New(rules.Config{Raft: s.node, State: st, NewID: newID, Logger: s.logger})
+	rt.engine = &rules.Engine{
+		State: st, Raft: s.node, Executions: rt.executions, NewID: newID, User: auth.AdminUser, Logger: s.logger,
+	}
+	if cipher != nil {
+		rt.engine.Decrypt = cipher.Decrypt
+	}
 	rt.plugins = pluginmgr.New(pluginmgr.Config{
 		Dir: pluginDir, Host: hostservice.New(s.node.ID(), st, s.datastore, s.logger), Logger: s.logger,
 		OnChange: rt.changed,

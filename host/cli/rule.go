@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/urfave/cli/v3"
+)
+
+var ruleAttrs = []string{"id", "uid", "ref", "pack", "name", "description", "enabled", "type", "trigger", "criteria", "action", "tags"}
+
+func (a *app) ruleCommand() *cli.Command {
+	std := func(extra ...cli.Flag) []cli.Flag { return flags(authFlags(), outputFlags(), extra) }
+	return &cli.Command{
+		Name: "rule", Usage: "rules",
+		Commands: []*cli.Command{
+			{Name: "list", Usage: "list rules", Action: a.ruleList, Flags: std(append(attrFlags(),
+				&cli.StringFlag{Name: "pack", Aliases: []string{"p"}, Usage: "only this pack's rules"},
+				&cli.StringFlag{Name: "action", Usage: "only rules running this action"},
+				&cli.StringFlag{Name: "trigger", Usage: "only rules on this trigger type"})...)},
+			{Name: "get", Usage: "show rules", ArgsUsage: "ref-or-id [ref-or-id ...]", Action: a.getOf("/rules/", ruleAttrs), Flags: std(attrFlags()...)},
+			{Name: "create", Usage: "create a rule from a YAML or JSON file", ArgsUsage: "file", Action: a.ruleCreate, Flags: std()},
+			{Name: "update", Usage: "update a rule from a YAML or JSON file", ArgsUsage: "ref-or-id file", Action: a.ruleUpdate, Flags: std()},
+			{Name: "delete", Usage: "delete a rule", ArgsUsage: "ref-or-id", Action: a.ruleDelete, Flags: std()},
+			{Name: "enable", Usage: "enable a rule", ArgsUsage: "ref-or-id", Action: a.ruleEnable(true), Flags: std()},
+			{Name: "disable", Usage: "disable a rule", ArgsUsage: "ref-or-id", Action: a.ruleEnable(false), Flags: std()},
+		},
+	}
+}
+
+func (a *app) triggerInstanceCommand() *cli.Command {
+	std := func(extra ...cli.Flag) []cli.Flag { return flags(authFlags(), outputFlags(), extra) }
+	return &cli.Command{
+		Name: "trigger-instance", Usage: "trigger instances",
+		Commands: []*cli.Command{
+			{Name: "list", Usage: "list trigger instances, newest first", Action: a.listOf("/triggerinstances",
+				[]string{"id", "trigger", "occurrence_time", "status"}), Flags: std(attrFlags()...)},
+			{Name: "get", Usage: "show trigger instances", ArgsUsage: "id", Action: a.getOf("/triggerinstances/",
+				[]string{"id", "trigger", "occurrence_time", "payload", "status"}), Flags: std(attrFlags()...)},
+		},
+	}
+}
+
+func (a *app) ruleEnforcementCommand() *cli.Command {
+	return &cli.Command{
+		Name: "rule-enforcement", Usage: "rule enforcements",
+		Commands: []*cli.Command{
+			{Name: "list", Usage: "list rule enforcements, newest first", Action: a.listOf("/ruleenforcements",
+				[]string{"id", "rule", "trigger_instance_id", "execution_id", "enforced_at", "status"}),
+				Flags: flags(authFlags(), outputFlags(), attrFlags())},
+		},
+	}
+}
+
+func (a *app) ruleList(ctx context.Context, cmd *cli.Command) error {
+	q := url.Values{}
+	setIf(q, "pack", cmd.String("pack"))
+	setIf(q, "action", cmd.String("action"))
+	setIf(q, "trigger", cmd.String("trigger"))
+	var items any
+	if _, err := a.call(cmd, "GET", "/rules", q, nil, &items); err != nil {
+		return err
+	}
+	newPrinter(a, cmd).list(items, []string{"ref", "pack", "description", "enabled"})
+	return nil
+}
+
+func (a *app) ruleCreate(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 1 {
+		return usagef("rule create: expected one file")
+	}
+	doc, err := readStructured(cmd.Args().First())
+	if err != nil {
+		return err
+	}
+	var item any
+	if _, err := a.call(cmd, "POST", "/rules", nil, jsonToPlain(doc), &item); err != nil {
+		return err
+	}
+	newPrinter(a, cmd).object(item, ruleAttrs)
+	return nil
+}
+
+func (a *app) ruleUpdate(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 2 {
+		return usagef("rule update: expected REF-OR-ID FILE")
+	}
+	doc, err := readStructured(cmd.Args().Get(1))
+	if err != nil {
+		return err
+	}
+	var item any
+	if _, err := a.call(cmd, "PUT", "/rules/"+url.PathEscape(cmd.Args().First()), nil, jsonToPlain(doc), &item); err != nil {
+		return err
+	}
+	newPrinter(a, cmd).object(item, ruleAttrs)
+	return nil
+}
+
+func (a *app) ruleDelete(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 1 {
+		return usagef("rule delete: expected one ref or id")
+	}
+	ref := cmd.Args().First()
+	if _, err := a.call(cmd, "DELETE", "/rules/"+url.PathEscape(ref), nil, nil, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.opts.Stdout, "Resource with id %q has been successfully deleted.\n", ref)
+	return nil
+}
+
+func (a *app) ruleEnable(enabled bool) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() != 1 {
+			return usagef("expected one ref or id")
+		}
+		ref := cmd.Args().First()
+		var item map[string]any
+		if _, err := a.call(cmd, "GET", "/rules/"+url.PathEscape(ref), nil, nil, &item); err != nil {
+			return err
+		}
+		item["enabled"] = enabled
+		if t, ok := item["type"].(map[string]any); ok {
+			item["type"] = t["ref"]
+		}
+		var out any
+		if _, err := a.call(cmd, "PUT", "/rules/"+url.PathEscape(ref), nil, item, &out); err != nil {
+			return err
+		}
+		newPrinter(a, cmd).object(out, ruleAttrs)
+		return nil
+	}
+}

@@ -1,0 +1,216 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/squall-io/squall/cluster/command"
+	"github.com/squall-io/squall/cluster/state"
+	"github.com/squall-io/squall/cluster/structs"
+	"github.com/squall-io/squall/host/executions"
+	"github.com/squall-io/squall/host/rules/criteria"
+	"github.com/squall-io/squall/sdk/expr/jinja"
+)
+
+// Preparer turns a request into a scheduled execution without writing it.
+type Preparer interface {
+	Prepare(c executions.Caller, req executions.CreateRequest) (*structs.Execution, error)
+}
+
+// Engine is the leader's rules engine: it takes each pending trigger
+// instance, matches it against the enabled rules and writes the outcome
+// (instance status, enforcements, executions) in one raft command.
+type Engine struct {
+	State      func() *state.Store
+	Raft       Raft
+	Executions Preparer
+	// Decrypt serves decrypt_kv in rule templates; nil without a key.
+	Decrypt func(string) (string, error)
+	NewID   func() string
+	// User runs the executions rules start (StackStorm's system user).
+	User   string
+	Logger hclog.Logger
+}
+
+// Run processes pending instances until ctx ends (leadership lost). A new
+// leader picks up what the old one left: RuleEnforce is applied once.
+func (e *Engine) Run(ctx context.Context) {
+	logger := e.Logger.Named("rules")
+	for ctx.Err() == nil {
+		pending, watch, err := e.State().PendingTriggerInstances()
+		if err != nil {
+			logger.Error("failed to read trigger instances", "error", err)
+			sleep(ctx, time.Second)
+			continue
+		}
+		for _, ti := range pending {
+			req := e.Evaluate(ti)
+			if _, err := e.Raft.Apply(ctx, command.RuleEnforce, req); err != nil {
+				if ctx.Err() == nil {
+					logger.Warn("failed to record rule enforcements; retrying", "trigger_instance", ti.ID, "error", err)
+					sleep(ctx, time.Second)
+				}
+				break
+			}
+		}
+		if len(pending) > 0 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+		case <-watch:
+		case <-time.After(time.Second): // a snapshot restore swaps the store
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// Evaluate decides what an instance fires: the standard rules it matches,
+// or, when none does, the backstop rules it matches.
+func (e *Engine) Evaluate(ti *structs.TriggerInstance) command.RuleEnforceRequest {
+	req := command.RuleEnforceRequest{Instance: ti.ID, Status: structs.TriggerInstanceProcessed}
+	rules, err := e.State().Rules()
+	if err != nil {
+		req.Status = structs.TriggerInstanceProcessingFailed
+		return req
+	}
+	sort.Slice(rules, func(i, j int) bool { return rules[i].Ref < rules[j].Ref })
+	ctx := e.context(ti)
+	var standard, backstop []*structs.Rule
+	for _, r := range rules {
+		if !r.Enabled || !e.listensTo(r, ti) {
+			continue
+		}
+		if r.Type == structs.RuleBackstop {
+			backstop = append(backstop, r)
+		} else {
+			standard = append(standard, r)
+		}
+	}
+	matched := e.matching(standard, ti, ctx)
+	if len(matched) == 0 {
+		matched = e.matching(backstop, ti, ctx)
+	}
+	now := time.Now().UTC()
+	for _, r := range matched {
+		en := structs.RuleEnforcement{ID: e.NewID(), Rule: r.Ref, RuleID: r.ID, TriggerInstance: ti.ID, EnforcedAt: now}
+		ex, err := e.execution(r, ti, ctx)
+		if err != nil {
+			en.FailureReason = err.Error()
+		} else {
+			en.Execution = ex.ID
+			req.Executions = append(req.Executions, *ex)
+		}
+		req.Enforcements = append(req.Enforcements, en)
+	}
+	return req
+}
+
+// listensTo: the rule's trigger type and parameters are the instance's.
+func (e *Engine) listensTo(r *structs.Rule, ti *structs.TriggerInstance) bool {
+	if r.Trigger.Type != ti.Trigger {
+		return false
+	}
+	for k, v := range r.Trigger.Parameters {
+		want, got := fmt.Sprint(v), fmt.Sprint(ti.Parameters[k])
+		if k == "url" {
+			want, got = trimURL(want), trimURL(got)
+		}
+		if want != got {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *Engine) matching(rules []*structs.Rule, ti *structs.TriggerInstance, ctx map[string]any) []*structs.Rule {
+	render := func(s string) (any, error) { return jinja.RenderWith(s, ctx, jinja.Options{Decrypt: e.Decrypt}) }
+	var out []*structs.Rule
+	for _, r := range rules {
+		crit, err := criteria.Parse(r.Criteria)
+		if err != nil {
+			e.Logger.Warn("rule has bad criteria", "rule", r.Ref, "error", err)
+			continue
+		}
+		ok, err := criteria.Match(crit, ti.Payload, render)
+		if err != nil {
+			e.Logger.Debug("criteria could not be evaluated", "rule", r.Ref, "trigger_instance", ti.ID, "error", err)
+			continue
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// context is what rule templates see: trigger (the payload) and st2kv.
+func (e *Engine) context(ti *structs.TriggerInstance) map[string]any {
+	payload := ti.Payload
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	return map[string]any{"trigger": payload, "st2kv": executions.ST2KV(e.State(), e.User)}
+}
+
+// execution renders the rule's action parameters and prepares the run.
+func (e *Engine) execution(r *structs.Rule, ti *structs.TriggerInstance, ctx map[string]any) (*structs.Execution, error) {
+	rc := map[string]any{"rule": map[string]any{"ref": r.Ref, "name": r.Name, "pack": r.Pack, "id": r.ID}}
+	for k, v := range ctx {
+		rc[k] = v
+	}
+	params := map[string]any{}
+	for k, v := range r.Action.Parameters {
+		out, err := renderValue(v, rc, e.Decrypt)
+		if err != nil {
+			return nil, fmt.Errorf("failed to render action parameter %q: %w", k, err)
+		}
+		params[k] = out
+	}
+	return e.Executions.Prepare(executions.Caller{User: e.User, IsAdmin: true}, executions.CreateRequest{
+		Action: r.Action.Ref, Parameters: params,
+		Context: map[string]any{
+			"rule":             map[string]any{"id": r.ID, "name": r.Name, "ref": r.Ref},
+			"trigger_instance": map[string]any{"id": ti.ID, "name": nil},
+			"trace_context":    map[string]any{"trace_tag": ti.TraceTag},
+		},
+	})
+}
+
+func renderValue(v any, ctx map[string]any, decrypt func(string) (string, error)) (any, error) {
+	switch t := v.(type) {
+	case string:
+		return jinja.RenderWith(t, ctx, jinja.Options{Decrypt: decrypt})
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			r, err := renderValue(x, ctx, decrypt)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			r, err := renderValue(x, ctx, decrypt)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = r
+		}
+		return out, nil
+	}
+	return v, nil
+}

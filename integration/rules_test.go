@@ -1,0 +1,100 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/squall-io/squall/integration/harness"
+)
+
+// TestWebhookRuleTour is the seed document's webhook rule, end to end:
+// a POST to /api/v1/webhooks/sample trips the rule, its criteria check
+// the body, and core.local appends the payload to a file.
+func TestWebhookRuleTour(t *testing.T) {
+	n := harness.StartNode(t, harness.Options{ID: "n1"})
+	c := newCLI(t, n)
+	c.ok("login", "st2admin", "-p", harness.AdminPassword)
+	out := filepath.Join(t.TempDir(), "st2.webhook_sample.out")
+	rule := filepath.Join(t.TempDir(), "sample_rule_with_webhook.yaml")
+	yaml := `---
+name: "sample_rule_with_webhook"
+pack: "examples"
+description: "Sample rule dumping webhook payload to a file."
+enabled: true
+trigger:
+  type: "core.st2.webhook"
+  parameters:
+    url: "sample"
+criteria:
+  trigger.body.name:
+    pattern: "st2"
+    type: "equals"
+action:
+  ref: "core.local"
+  parameters:
+    cmd: "echo \"{{trigger.body.name}} {{trigger.body.foo}}\" >> ` + out + ` ; sync"
+`
+	if err := os.WriteFile(rule, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("rule", "create", rule)
+	if got := c.ok("rule", "list", "--pack=examples"); !strings.Contains(got, "examples.sample_rule_with_webhook") {
+		t.Fatalf("rule list: %s", got)
+	}
+	c.ok("rule", "get", "examples.sample_rule_with_webhook")
+	tok := n.Token(t)
+
+	// A body that does not match: an instance, processed, and no execution.
+	if status, body, _ := n.Request("POST", "/api/v1/webhooks/sample", tok, map[string]any{"name": "other"}); status != 202 {
+		t.Fatalf("webhook: %d %s", status, body)
+	}
+	// The documented call.
+	if status, body, _ := n.Request("POST", "/api/v1/webhooks/sample", tok, map[string]any{"foo": "bar", "bill": "baz", "name": "st2"}); status != 202 {
+		t.Fatalf("webhook: %d %s", status, body)
+	}
+	harness.WaitFor(t, 20*time.Second, func() error {
+		data, _ := os.ReadFile(out)
+		if strings.TrimSpace(string(data)) != "st2 bar" {
+			return fmt.Errorf("file holds %q", data)
+		}
+		return nil
+	})
+	if got := c.ok("execution", "list", "-n", "5"); strings.Count(got, "core.local") != 1 {
+		t.Fatalf("exactly one execution: %s", got)
+	}
+	harness.WaitFor(t, 10*time.Second, func() error {
+		if got := c.ok("trigger-instance", "list"); strings.Count(got, "processed") != 2 {
+			return fmt.Errorf("instances: %s", got)
+		}
+		return nil
+	})
+	if got := c.ok("rule-enforcement", "list"); strings.Count(got, "succeeded") != 1 {
+		t.Fatalf("enforcements: %s", got)
+	}
+
+	// Bad input.
+	if status, _, _ := n.Request("POST", "/api/v1/webhooks/nosuchhook", tok, map[string]any{}); status != 404 {
+		t.Fatalf("unknown webhook: %d", status)
+	}
+	if status, _, _ := n.Request("POST", "/api/v1/webhooks/sample", "", map[string]any{}); status != 401 {
+		t.Fatalf("webhook without credentials: %d", status)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	for _, tc := range []struct{ yaml, want string }{
+		{"name: r\ntrigger: {type: core.st2.webhook, parameters: {url: x}}\ncriteria: {trigger.a: {type: nosuchop, pattern: 1}}\naction: {ref: core.noop}\n", "nosuchop"},
+		{"name: r\ntrigger: {type: core.st2.nope}\naction: {ref: core.noop}\n", "unknown trigger type"},
+		{"name: r\ntrigger: {type: core.st2.webhook, parameters: {url: x}}\naction: {ref: core.nope}\n", "core.nope"},
+		{"name: r\ntrigger: {type: core.st2.webhook, parameters: {url: x}}\ncriteria: {trigger.a: {type: regex, pattern: '(unclosed'}}\naction: {ref: core.noop}\n", "trigger.a"},
+	} {
+		if err := os.WriteFile(bad, []byte(tc.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if errOut := c.fail("rule", "create", bad); !strings.Contains(errOut, tc.want) {
+			t.Fatalf("bad rule: %s lacks %s", errOut, tc.want)
+		}
+	}
+}
