@@ -69,7 +69,8 @@ func (s *Service) put(ctx context.Context, m packs.ActionMeta, mode command.Acti
 	if _, err := s.cfg.Raft.Apply(ctx, command.ActionPut, command.ActionPutRequest{Action: a, Mode: mode, Now: time.Now().UTC()}); err != nil {
 		return nil, err
 	}
-	return s.cfg.State().ActionGet(a.Ref)
+	// Not read back: on a follower the write may not be applied here yet.
+	return &a, nil
 }
 
 // Delete removes an action.
@@ -93,5 +94,5 @@ func (s *Service) SetEnabled(ctx context.Context, refOrID string, enabled bool) 
 	if _, err := s.cfg.Raft.Apply(ctx, command.ActionPut, command.ActionPutRequest{Action: next, Mode: command.ActionUpdate, Now: time.Now().UTC()}); err != nil {
 		return nil, err
 	}
-	return s.cfg.State().ActionGet(a.Ref)
+	return &next, nil
 }

@@ -178,7 +178,11 @@ func (a *API) public(h handler) http.HandlerFunc {
 // the X-Squall-Consistent header; reads are local otherwise.
 func (a *API) consistent(r *http.Request) error {
 	if r.Method != http.MethodGet {
-		return nil
+		// A write may read first (a webhook finds its rules): it too sees
+		// the writes made through this node.
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		return a.cfg.Cluster.WaitForOwnWrites(ctx)
 	}
 	q := r.URL.Query().Get("consistent")
 	if q == "" {

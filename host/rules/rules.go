@@ -162,10 +162,15 @@ func (s *Service) SetEnabled(ctx context.Context, refOrID string, enabled bool) 
 }
 
 func (s *Service) put(ctx context.Context, r structs.Rule, mode command.RuleMode) (*structs.Rule, error) {
-	if _, err := s.cfg.Raft.Apply(ctx, command.RulePut, command.RulePutRequest{Rule: r, Mode: mode, Now: time.Now().UTC()}); err != nil {
+	now := time.Now().UTC()
+	if _, err := s.cfg.Raft.Apply(ctx, command.RulePut, command.RulePutRequest{Rule: r, Mode: mode, Now: now}); err != nil {
 		return nil, err
 	}
-	return s.cfg.State().RuleGet(r.Ref)
+	// Not read back: on a follower the write may not be applied here yet.
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	return &r, nil
 }
 
 // Delete removes a rule.
