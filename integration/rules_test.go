@@ -46,6 +46,12 @@ action:
 		t.Fatalf("rule list: %s", got)
 	}
 	c.ok("rule", "get", "examples.sample_rule_with_webhook")
+	if got := c.ok("trigger", "get", "core.st2.webhook"); !strings.Contains(got, "payload_schema") {
+		t.Fatalf("trigger get: %s", got)
+	}
+	if got := c.ok("webhook", "list"); !strings.Contains(got, "sample") {
+		t.Fatalf("webhook list: %s", got)
+	}
 	tok := n.Token(t)
 
 	// A body that does not match: an instance, processed, and no execution.

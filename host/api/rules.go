@@ -24,6 +24,9 @@ func (a *API) ruleRoutes(r *mux.Router) {
 	r.HandleFunc("/triggerinstances/{id}", a.authed(a.getTriggerInstance)).Methods(http.MethodGet)
 	r.HandleFunc("/ruleenforcements", a.authed(a.listEnforcements)).Methods(http.MethodGet)
 	r.HandleFunc("/webhooks/{url:.+}", a.authed(a.webhook)).Methods(http.MethodPost)
+	r.HandleFunc("/webhooks", a.authed(a.listWebhooks)).Methods(http.MethodGet)
+	r.HandleFunc("/triggertypes", a.authed(a.listTriggerTypes)).Methods(http.MethodGet)
+	r.HandleFunc("/triggertypes/{ref}", a.authed(a.getTriggerType)).Methods(http.MethodGet)
 }
 
 const timeFormat = "2006-01-02T15:04:05.000000Z"
@@ -242,4 +245,49 @@ func webhookBody(contentType string, raw []byte) (any, error) {
 		return v, nil
 	}
 	return string(raw), nil
+}
+
+func triggerTypeView(t rules.TriggerType) map[string]any {
+	return map[string]any{
+		"id": t.Ref, "uid": "trigger_type:" + t.Pack + ":" + t.Name, "ref": t.Ref, "name": t.Name, "pack": t.Pack,
+		"description": t.Description, "parameters_schema": t.ParametersSchema, "payload_schema": t.PayloadSchema,
+	}
+}
+
+func (a *API) listTriggerTypes(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
+	var out []map[string]any
+	for _, t := range rules.TriggerTypes() {
+		out = append(out, triggerTypeView(t))
+	}
+	return writePage(w, r, out)
+}
+
+func (a *API) getTriggerType(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
+	ref := mux.Vars(r)["ref"]
+	for _, t := range rules.TriggerTypes() {
+		if t.Ref == ref {
+			writeJSON(w, http.StatusOK, triggerTypeView(t))
+			return nil
+		}
+	}
+	return structs.Errorf(structs.KindNotFound, "Resource with a reference or id %q not found", ref)
+}
+
+// listWebhooks lists the webhook urls the enabled rules listen on.
+func (a *API) listWebhooks(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
+	all, err := a.cfg.State().Rules()
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	var out []map[string]any
+	for _, x := range all {
+		u, _ := x.Trigger.Parameters["url"].(string)
+		u = strings.Trim(u, "/")
+		if x.Enabled && x.Trigger.Type == rules.TriggerWebhook && !seen[u] {
+			seen[u] = true
+			out = append(out, map[string]any{"type": rules.TriggerWebhook, "parameters": map[string]any{"url": u}})
+		}
+	}
+	return writePage(w, r, out)
 }

@@ -83,7 +83,7 @@ func (a *app) root() *cli.Command {
 		a.authCommand(), a.loginCommand(), a.whoamiCommand(), a.apikeyCommand(),
 		a.keyCommand(), a.userCommand(), a.clusterCommand(),
 		a.runCommand(), a.actionCommand(), a.executionCommand(), a.runnerCommand(), a.packCommand(),
-		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(),
+		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(), a.triggerCommand(), a.webhookCommand(),
 	}
 	cmds = append(cmds, a.opts.Extra...)
 	return &cli.Command{

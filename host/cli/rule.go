@@ -42,6 +42,28 @@ func (a *app) triggerInstanceCommand() *cli.Command {
 	}
 }
 
+func (a *app) triggerCommand() *cli.Command {
+	std := func(extra ...cli.Flag) []cli.Flag { return flags(authFlags(), outputFlags(), extra) }
+	return &cli.Command{
+		Name: "trigger", Usage: "trigger types",
+		Commands: []*cli.Command{
+			{Name: "list", Usage: "list trigger types", Action: a.listOf("/triggertypes", []string{"ref", "pack", "description"}), Flags: std(attrFlags()...)},
+			{Name: "get", Usage: "show trigger types", ArgsUsage: "ref", Action: a.getOf("/triggertypes/",
+				[]string{"id", "ref", "pack", "name", "description", "parameters_schema", "payload_schema"}), Flags: std(attrFlags()...)},
+		},
+	}
+}
+
+func (a *app) webhookCommand() *cli.Command {
+	return &cli.Command{
+		Name: "webhook", Usage: "webhooks",
+		Commands: []*cli.Command{
+			{Name: "list", Usage: "list the webhook urls rules listen on", Action: a.listOf("/webhooks", []string{"type", "parameters"}),
+				Flags: flags(authFlags(), outputFlags(), attrFlags())},
+		},
+	}
+}
+
 func (a *app) ruleEnforcementCommand() *cli.Command {
 	return &cli.Command{
 		Name: "rule-enforcement", Usage: "rule enforcements",

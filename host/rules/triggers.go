@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // Built-in trigger types (StackStorm's names). Timers, sensors' and
 // packs' trigger types, and the internal triggers arrive with them.
@@ -8,12 +11,40 @@ const (
 	TriggerWebhook = "core.st2.webhook"
 )
 
-var builtinTriggerTypes = map[string]string{
-	TriggerWebhook: "Trigger type for registering webhooks that can consume arbitrary payload.",
+// TriggerType is a kind of trigger, as StackStorm's API shows it.
+type TriggerType struct {
+	Ref              string         `json:"ref"`
+	Name             string         `json:"name"`
+	Pack             string         `json:"pack"`
+	Description      string         `json:"description"`
+	ParametersSchema map[string]any `json:"parameters_schema"`
+	PayloadSchema    map[string]any `json:"payload_schema"`
+}
+
+var builtinTriggerTypes = map[string]TriggerType{
+	TriggerWebhook: {
+		Ref: TriggerWebhook, Name: "st2.webhook", Pack: "core",
+		Description: "Trigger type for registering webhooks that can consume arbitrary payload.",
+		ParametersSchema: map[string]any{"type": "object", "additionalProperties": false,
+			"properties": map[string]any{"url": map[string]any{"type": "string", "required": true}}},
+		PayloadSchema: map[string]any{"type": "object", "properties": map[string]any{
+			"headers": map[string]any{"type": "object"}, "body": map[string]any{"anyOf": []any{
+				map[string]any{"type": "array"}, map[string]any{"type": "object"}}}}},
+	},
 }
 
 // KnownTriggerType reports whether rules may listen to t.
 func KnownTriggerType(t string) bool { _, ok := builtinTriggerTypes[t]; return ok }
+
+// TriggerTypes returns every trigger type, by ref.
+func TriggerTypes() []TriggerType {
+	out := make([]TriggerType, 0, len(builtinTriggerTypes))
+	for _, t := range builtinTriggerTypes {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
+	return out
+}
 
 // trimURL is a webhook url as rules and requests compare it: without the
 // slashes around it, as StackStorm does.
