@@ -104,3 +104,35 @@ action:
 		}
 	}
 }
+
+// TestIntervalTimerRule: a core.st2.IntervalTimer rule runs its action on
+// every tick.
+func TestIntervalTimerRule(t *testing.T) {
+	n := harness.StartNode(t, harness.Options{ID: "n1"})
+	c := newCLI(t, n)
+	c.ok("login", "st2admin", "-p", harness.AdminPassword)
+	out := filepath.Join(t.TempDir(), "ticks")
+	rule := filepath.Join(t.TempDir(), "timer.yaml")
+	yaml := "name: every_second\npack: examples\ntrigger:\n  type: core.st2.IntervalTimer\n  parameters:\n    unit: seconds\n    delta: 1\n" +
+		"action:\n  ref: core.local\n  parameters:\n    cmd: echo \"{{ trigger.executed_at }}\" >> " + out + "\n"
+	if err := os.WriteFile(rule, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("rule", "create", rule)
+	harness.WaitFor(t, 20*time.Second, func() error {
+		data, _ := os.ReadFile(out)
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		if len(lines) < 3 {
+			return fmt.Errorf("%d ticks so far", len(lines))
+		}
+		seen := map[string]bool{}
+		for _, l := range lines {
+			if seen[l] {
+				return fmt.Errorf("tick %s ran twice", l)
+			}
+			seen[l] = true
+		}
+		return nil
+	})
+	c.ok("rule", "disable", "examples.every_second")
+}

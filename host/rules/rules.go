@@ -106,6 +106,11 @@ func (s *Service) Build(m Meta) (structs.Rule, error) {
 			return invalid("trigger.parameters.url", "a core.st2.webhook rule needs a url")
 		}
 	}
+	if r.Trigger.Type == TriggerIntervalTimer || r.Trigger.Type == TriggerDateTimer {
+		if _, _, err := timerTick(&r, time.Now()); err != nil {
+			return invalid("trigger.parameters", "%v", err)
+		}
+	}
 	if _, err := criteria.Parse(r.Criteria); err != nil {
 		return invalid("criteria", "%v", err)
 	}

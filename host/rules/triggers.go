@@ -22,6 +22,21 @@ type TriggerType struct {
 }
 
 var builtinTriggerTypes = map[string]TriggerType{
+	TriggerIntervalTimer: {
+		Ref: TriggerIntervalTimer, Name: "st2.IntervalTimer", Pack: "core",
+		Description: "Triggers on specified intervals. e.g. every 30s, 1week etc.",
+		ParametersSchema: map[string]any{"type": "object", "properties": map[string]any{
+			"unit":  map[string]any{"enum": []any{"weeks", "days", "hours", "minutes", "seconds"}, "required": true},
+			"delta": map[string]any{"type": "integer", "required": true}}},
+		PayloadSchema: timerPayload,
+	},
+	TriggerDateTimer: {
+		Ref: TriggerDateTimer, Name: "st2.DateTimer", Pack: "core",
+		Description: "Triggers exactly once when the current time matches the specified time. e.g. timezone:UTC date:2014-12-31 23:59:59.",
+		ParametersSchema: map[string]any{"type": "object", "properties": map[string]any{
+			"timezone": map[string]any{"type": "string"}, "date": map[string]any{"type": "string", "required": true}}},
+		PayloadSchema: timerPayload,
+	},
 	TriggerWebhook: {
 		Ref: TriggerWebhook, Name: "st2.webhook", Pack: "core",
 		Description: "Trigger type for registering webhooks that can consume arbitrary payload.",
@@ -32,6 +47,9 @@ var builtinTriggerTypes = map[string]TriggerType{
 				map[string]any{"type": "array"}, map[string]any{"type": "object"}}}}},
 	},
 }
+
+var timerPayload = map[string]any{"type": "object", "properties": map[string]any{
+	"executed_at": map[string]any{"type": "string", "format": "date-time"}, "schedule": map[string]any{"type": "object"}}}
 
 // KnownTriggerType reports whether rules may listen to t.
 func KnownTriggerType(t string) bool { _, ok := builtinTriggerTypes[t]; return ok }
