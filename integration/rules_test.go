@@ -42,6 +42,26 @@ action:
 		t.Fatal(err)
 	}
 	c.ok("rule", "create", rule)
+	// A second rule follows the first one's executions through
+	// core.st2.generic.actiontrigger.
+	done := filepath.Join(t.TempDir(), "done")
+	chain := filepath.Join(t.TempDir(), "chain.yaml")
+	chainYAML := `name: after_webhook
+pack: examples
+trigger:
+  type: core.st2.generic.actiontrigger
+criteria:
+  trigger.action_ref: {type: eq, pattern: core.local}
+  trigger.parameters.cmd: {type: contains, pattern: st2.webhook_sample.out}
+  trigger.status: {type: equals, pattern: succeeded}
+action:
+  ref: core.local
+  parameters:
+    cmd: echo "{{ trigger.execution_id }} {{ trigger.result.return_code }}" >> ` + done + "\n"
+	if err := os.WriteFile(chain, []byte(chainYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("rule", "create", chain)
 	if got := c.ok("rule", "list", "--pack=examples"); !strings.Contains(got, "examples.sample_rule_with_webhook") {
 		t.Fatalf("rule list: %s", got)
 	}
@@ -69,16 +89,24 @@ action:
 		}
 		return nil
 	})
-	if got := c.ok("execution", "list", "-n", "5"); strings.Count(got, "core.local") != 1 {
-		t.Fatalf("exactly one execution: %s", got)
+	harness.WaitFor(t, 20*time.Second, func() error {
+		data, _ := os.ReadFile(done)
+		if !strings.HasSuffix(strings.TrimSpace(string(data)), " 0") || strings.Count(string(data), "\n") != 1 {
+			return fmt.Errorf("chained rule wrote %q", data)
+		}
+		return nil
+	})
+	if got := c.ok("execution", "list", "-n", "5"); strings.Count(got, "core.local") != 2 {
+		t.Fatalf("the webhook's execution and the chained one: %s", got)
 	}
 	harness.WaitFor(t, 10*time.Second, func() error {
-		if got := c.ok("trigger-instance", "list"); strings.Count(got, "processed") != 2 {
+		// two webhooks, and the actiontrigger of each core.local run
+		if got := c.ok("trigger-instance", "list"); strings.Count(got, "processed") != 4 {
 			return fmt.Errorf("instances: %s", got)
 		}
 		return nil
 	})
-	if got := c.ok("rule-enforcement", "list"); strings.Count(got, "succeeded") != 1 {
+	if got := c.ok("rule-enforcement", "list"); strings.Count(got, "succeeded") != 2 {
 		t.Fatalf("enforcements: %s", got)
 	}
 

@@ -1,6 +1,10 @@
 package fsm
 
 import (
+	"encoding/json"
+
+	"github.com/hashicorp/go-memdb"
+
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
@@ -74,8 +78,38 @@ func applyExecUpdate(s *state.Store, body []byte, seq *seqs) any {
 	if err := state.ExecPutTxn(txn, &e); err != nil {
 		return err
 	}
+	if next.Done() {
+		if err := fireActionTrigger(txn, &e, seq.index); err != nil {
+			return err
+		}
+	}
 	txn.Commit()
 	return nil
+}
+
+// fireActionTrigger records core.st2.generic.actiontrigger for a finished
+// execution, in the same transaction, when an enabled rule listens to it:
+// an instance nobody listens to would only cost a rules-engine write.
+func fireActionTrigger(txn *memdb.Txn, e *structs.Execution, index uint64) error {
+	listened, err := state.RulesListenTxn(txn, structs.TriggerActionTrigger)
+	if err != nil || !listened {
+		return err
+	}
+	var result any
+	if len(e.Result) > 0 {
+		_ = json.Unmarshal(e.Result, &result)
+	}
+	ti := structs.TriggerInstance{
+		ID: "actiontrigger-" + e.ID, Trigger: structs.TriggerActionTrigger, Parameters: map[string]any{},
+		OccurrenceTime: e.EndTimestamp, Status: structs.TriggerInstancePending, TraceTag: e.TraceTag,
+		Payload: map[string]any{
+			"execution_id": e.ID, "status": string(e.Status), "action_name": e.Action.Name, "action_ref": e.Action.Ref,
+			"runner_ref": e.Action.RunnerType, "parameters": e.Parameters, "result": result,
+			"start_timestamp": e.StartTimestamp.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		},
+		CreateIdx: index, ModifyIdx: index,
+	}
+	return state.TriggerInstancePutTxn(txn, &ti)
 }
 
 func ranOnce(e *structs.Execution) bool {

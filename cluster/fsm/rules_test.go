@@ -64,3 +64,38 @@ func TestRuleEnforcementIsOnce(t *testing.T) {
 		t.Fatalf("second delete: %v", err)
 	}
 }
+
+func TestActionTriggerOnlyWhenListenedTo(t *testing.T) {
+	f := testFSM(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish := func(index uint64, id string) {
+		t.Helper()
+		must(apply(t, f, index, command.ExecCreate, command.ExecCreateRequest{Execution: structs.Execution{
+			ID: id, Status: structs.ExecScheduled, Node: "n1", StartTimestamp: t0, Action: structs.ExecAction{Ref: "core.noop", Name: "noop"},
+		}}))
+		must(apply(t, f, index+1, command.ExecUpdate, command.ExecUpdateRequest{ID: id, Status: structs.ExecSucceeded,
+			Result: []byte(`{"ok":true}`), Now: t0}))
+	}
+	finish(1, "quiet")
+	if all, _ := f.State().TriggerInstances(); len(all) != 0 {
+		t.Fatalf("an instance nobody listens to: %d", len(all))
+	}
+	must(apply(t, f, 3, command.RulePut, command.RulePutRequest{Mode: command.RuleCreate, Now: t0, Rule: structs.Rule{
+		Ref: "p.on_done", Pack: "p", Name: "on_done", Enabled: true, Type: structs.RuleStandard,
+		Trigger: structs.RuleTrigger{Type: structs.TriggerActionTrigger}, Action: structs.RuleAction{Ref: "core.noop"},
+	}}))
+	finish(4, "heard")
+	ti, err := f.State().TriggerInstanceGet("actiontrigger-heard")
+	must(err)
+	if ti.Status != structs.TriggerInstancePending || ti.Payload["status"] != "succeeded" || ti.Payload["action_ref"] != "core.noop" {
+		t.Fatalf("instance: %+v", ti)
+	}
+	if res, _ := ti.Payload["result"].(map[string]any); res["ok"] != true {
+		t.Fatalf("result in payload: %+v", ti.Payload)
+	}
+}

@@ -127,3 +127,17 @@ func (s *Store) Enforcements() ([]*structs.RuleEnforcement, error) {
 	defer txn.Abort()
 	return all[structs.RuleEnforcement](txn, tableEnforcements)
 }
+
+// RulesListenTxn reports whether an enabled rule listens to trigger type t.
+func RulesListenTxn(txn *memdb.Txn, t string) (bool, error) {
+	it, err := txn.Get(tableRules, "id")
+	if err != nil {
+		return false, err
+	}
+	for obj := it.Next(); obj != nil; obj = it.Next() {
+		if r := obj.(*structs.Rule); r.Enabled && r.Trigger.Type == t {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -42,6 +42,10 @@ type RuleAction struct {
 	Parameters map[string]any
 }
 
+// TriggerActionTrigger is StackStorm's trigger of every finished
+// execution; the FSM fires it when a rule listens to it.
+const TriggerActionTrigger = "core.st2.generic.actiontrigger"
+
 // Trigger instance statuses, StackStorm's.
 const (
 	TriggerInstancePending          = "pending"

@@ -3,6 +3,8 @@ package rules
 import (
 	"sort"
 	"strings"
+
+	"github.com/squall-io/squall/cluster/structs"
 )
 
 // Built-in trigger types (StackStorm's names). Timers, sensors' and
@@ -22,6 +24,15 @@ type TriggerType struct {
 }
 
 var builtinTriggerTypes = map[string]TriggerType{
+	structs.TriggerActionTrigger: {
+		Ref: structs.TriggerActionTrigger, Name: "st2.generic.actiontrigger", Pack: "core",
+		Description:      "Trigger encapsulating the completion of an action execution.",
+		ParametersSchema: map[string]any{},
+		PayloadSchema: map[string]any{"type": "object", "properties": map[string]any{
+			"execution_id": map[string]any{}, "status": map[string]any{}, "start_timestamp": map[string]any{},
+			"action_name": map[string]any{}, "action_ref": map[string]any{}, "runner_ref": map[string]any{},
+			"parameters": map[string]any{}, "result": map[string]any{}}},
+	},
 	TriggerIntervalTimer: {
 		Ref: TriggerIntervalTimer, Name: "st2.IntervalTimer", Pack: "core",
 		Description: "Triggers on specified intervals. e.g. every 30s, 1week etc.",

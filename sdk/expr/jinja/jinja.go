@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -398,6 +399,13 @@ func normalize(v any) any {
 		return v.String()
 	case int:
 		return int64(v)
+	case float64:
+		// Values that went through Go's JSON decoding are float64 even
+		// when they were written as integers; Python's json would have an
+		// int. A whole number renders as one ("5", not "5.0").
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v)
+		}
 	}
 	return v
 }

@@ -178,3 +178,12 @@ func TestRenderConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// Whole numbers from Go's JSON decoding (float64) render as integers, as
+// Python's json would have read them.
+func TestWholeFloatsRenderAsIntegers(t *testing.T) {
+	got, err := RenderString("{{ n }} {{ f }} {{ l[0] }}", map[string]any{"n": 5.0, "f": 2.5, "l": []any{0.0}})
+	if err != nil || got != "5 2.5 0" {
+		t.Fatalf("got %q %v", got, err)
+	}
+}
