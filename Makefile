@@ -19,6 +19,7 @@ build: ## build bin/squall and its st2 link (and every plugin binary)
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/squall ./host/cmd/squall
 	@ln -sf squall $(BIN)/st2
+	@ln -sf squall $(BIN)/st2-rule-tester
 	@for p in plugins/*/; do \
 	  [ -f "$$p/main.go" ] || continue; \
 	  $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/squall-$$(basename $$p) ./$$p || exit 1; \

@@ -49,6 +49,9 @@ func Run(ctx context.Context, opts Options, args []string) int {
 	if len(args) == 0 {
 		args = []string{opts.Name}
 	}
+	if opts.Name == RuleTesterName { // st2-rule-tester --rule R --trigger-instance TI
+		args = append([]string{opts.Name, "rule-tester"}, args[1:]...)
+	}
 	err := root.Run(ctx, args)
 	if err == nil {
 		return exitOK
@@ -83,7 +86,7 @@ func (a *app) root() *cli.Command {
 		a.authCommand(), a.loginCommand(), a.whoamiCommand(), a.apikeyCommand(),
 		a.keyCommand(), a.userCommand(), a.clusterCommand(),
 		a.runCommand(), a.actionCommand(), a.executionCommand(), a.runnerCommand(), a.packCommand(),
-		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(), a.triggerCommand(), a.webhookCommand(),
+		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(), a.triggerCommand(), a.webhookCommand(), a.ruleTesterCommand(),
 	}
 	cmds = append(cmds, a.opts.Extra...)
 	return &cli.Command{
