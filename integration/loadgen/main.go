@@ -188,6 +188,7 @@ func (b *bench) run(size int) {
 	}
 	if b.only != "datastore" {
 		b.runExecs(label, leader, leader, tok)
+		b.runRules(label, leader, tok)
 	}
 	var rss []string
 	for _, n := range nodes {
