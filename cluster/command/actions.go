@@ -9,9 +9,12 @@ import (
 
 // PackBundle is one pack as registration read it.
 type PackBundle struct {
-	Pack    structs.Pack
-	Content structs.PackContent
-	Actions []structs.Action
+	Pack         structs.Pack
+	Content      structs.PackContent
+	Actions      []structs.Action
+	TriggerTypes []structs.TriggerType
+	Sensors      []structs.Sensor
+	Rules        []structs.Rule
 }
 
 // PackRegisterRequest replaces each named pack whole: its metadata, its
@@ -66,6 +69,10 @@ type ExecUpdateRequest struct {
 	Result    json.RawMessage
 	StartedAt time.Time
 	Now       time.Time
+	// Notify holds the core.st2.generic.notifytrigger instances of a run
+	// that ends now, rendered by the node that ran it; they are recorded
+	// only if this update ends the execution and a rule listens.
+	Notify []structs.TriggerInstance
 }
 
 // ExecPurgeRequest deletes the named executions that have finished; one

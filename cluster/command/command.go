@@ -13,32 +13,36 @@ import (
 type Type uint8
 
 const (
-	KVSet        Type = 1 // KVSetRequest
-	KVDelete     Type = 2 // KVDeleteRequest
-	KVLoad       Type = 3 // KVLoadRequest: many sets, one transaction
-	KVExpire     Type = 4 // KVExpireRequest: remove items whose TTL ran out
-	KVDeletePref Type = 5 // KVDeletePrefixRequest
-	UserUpsert   Type = 6 // UserUpsertRequest
-	UserDelete   Type = 7 // UserDeleteRequest
-	TokenCreate  Type = 8 // TokenCreateRequest
-	TokenDelete  Type = 9 // TokenDeleteRequest: revoke, or expire in bulk
-	APIKeyCreate Type = 10
-	APIKeyUpdate Type = 11
-	APIKeyDelete Type = 12
-	AdminInit    Type = 13 // AdminInitRequest: the first admin, once per cluster
-	Batch        Type = 14 // several encoded commands in one entry (EncodeBatch)
-	PackRegister Type = 15 // PackRegisterRequest: packs with their actions and files, atomically
-	ActionPut    Type = 16 // ActionPutRequest
-	ActionDelete Type = 17 // ActionDeleteRequest
-	NodeRunners  Type = 18 // NodeRunnersRequest: what a node can run
-	ExecCreate   Type = 19 // ExecCreateRequest
-	ExecUpdate   Type = 20 // ExecUpdateRequest: one status change
-	MetaInit     Type = 21 // MetaInitRequest: set a cluster-wide value once
-	ExecPurge    Type = 22 // ExecPurgeRequest: garbage-collect finished executions
-	RulePut      Type = 23 // RulePutRequest
-	RuleDelete   Type = 24 // RuleDeleteRequest
-	TriggerFire  Type = 25 // TriggerFireRequest: a trigger instance, pending
-	RuleEnforce  Type = 26 // RuleEnforceRequest: an instance processed with its enforcements and executions
+	KVSet             Type = 1 // KVSetRequest
+	KVDelete          Type = 2 // KVDeleteRequest
+	KVLoad            Type = 3 // KVLoadRequest: many sets, one transaction
+	KVExpire          Type = 4 // KVExpireRequest: remove items whose TTL ran out
+	KVDeletePref      Type = 5 // KVDeletePrefixRequest
+	UserUpsert        Type = 6 // UserUpsertRequest
+	UserDelete        Type = 7 // UserDeleteRequest
+	TokenCreate       Type = 8 // TokenCreateRequest
+	TokenDelete       Type = 9 // TokenDeleteRequest: revoke, or expire in bulk
+	APIKeyCreate      Type = 10
+	APIKeyUpdate      Type = 11
+	APIKeyDelete      Type = 12
+	AdminInit         Type = 13 // AdminInitRequest: the first admin, once per cluster
+	Batch             Type = 14 // several encoded commands in one entry (EncodeBatch)
+	PackRegister      Type = 15 // PackRegisterRequest: packs with their actions and files, atomically
+	ActionPut         Type = 16 // ActionPutRequest
+	ActionDelete      Type = 17 // ActionDeleteRequest
+	NodeRunners       Type = 18 // NodeRunnersRequest: what a node can run
+	ExecCreate        Type = 19 // ExecCreateRequest
+	ExecUpdate        Type = 20 // ExecUpdateRequest: one status change
+	MetaInit          Type = 21 // MetaInitRequest: set a cluster-wide value once
+	ExecPurge         Type = 22 // ExecPurgeRequest: garbage-collect finished executions
+	RulePut           Type = 23 // RulePutRequest
+	RuleDelete        Type = 24 // RuleDeleteRequest
+	TriggerFire       Type = 25 // TriggerFireRequest: a trigger instance, pending
+	RuleEnforce       Type = 26 // RuleEnforceRequest: an instance processed with its enforcements and executions
+	TriggerTypePut    Type = 27 // TriggerTypePutRequest
+	TriggerTypeDelete Type = 28 // TriggerTypeDeleteRequest
+	SensorPut         Type = 29 // SensorPutRequest: a plugin's sensors, or one sensor enabled/disabled
+	TriggerPurge      Type = 30 // TriggerPurgeRequest: garbage-collect processed trigger instances
 )
 
 var names = map[Type]string{
@@ -49,6 +53,7 @@ var names = map[Type]string{
 	PackRegister: "PackRegister", ActionPut: "ActionPut", ActionDelete: "ActionDelete",
 	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit", ExecPurge: "ExecPurge",
 	RulePut: "RulePut", RuleDelete: "RuleDelete", TriggerFire: "TriggerFire", RuleEnforce: "RuleEnforce",
+	TriggerTypePut: "TriggerTypePut", TriggerTypeDelete: "TriggerTypeDelete", SensorPut: "SensorPut", TriggerPurge: "TriggerPurge",
 }
 
 func (t Type) String() string {

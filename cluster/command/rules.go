@@ -42,3 +42,32 @@ type RuleEnforceRequest struct {
 	Enforcements []structs.RuleEnforcement
 	Executions   []structs.Execution
 }
+
+// TriggerTypePutRequest creates or replaces one trigger type.
+type TriggerTypePutRequest struct {
+	TriggerType structs.TriggerType
+	Mode        RuleMode // create fails if it exists, update if it does not
+	Now         time.Time
+}
+
+// TriggerTypeDeleteRequest deletes one trigger type by ref.
+type TriggerTypeDeleteRequest struct {
+	Ref string
+}
+
+// SensorPutRequest records sensors. With Plugin set it replaces every
+// sensor that plugin declared (and their trigger types) by these; without,
+// it updates the one sensor given (enable, disable).
+type SensorPutRequest struct {
+	Plugin       string
+	Sensors      []structs.Sensor
+	TriggerTypes []structs.TriggerType
+	Now          time.Time
+}
+
+// TriggerPurgeRequest deletes processed trigger instances with their
+// enforcements; a pending one is kept.
+type TriggerPurgeRequest struct {
+	IDs    []string
+	Traces []string
+}

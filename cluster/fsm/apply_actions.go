@@ -1,6 +1,10 @@
 package fsm
 
 import (
+	"time"
+
+	"github.com/hashicorp/go-memdb"
+
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
@@ -51,8 +55,99 @@ func applyPackRegister(s *state.Store, body []byte, index uint64) any {
 				}
 			}
 		}
+		if err := registerPackEvents(txn, b, req.Now, index); err != nil {
+			return err
+		}
 	}
 	txn.Commit()
+	return nil
+}
+
+// registerPackEvents replaces what a pack's files declare of the event
+// side: trigger types, sensors and rules. Objects created through the API
+// in the pack (no metadata file) are left alone. As in StackStorm, a
+// re-registered rule or sensor takes the enabled flag its file says.
+func registerPackEvents(txn *memdb.Txn, b *command.PackBundle, now time.Time, index uint64) error {
+	ref := b.Pack.Ref
+	keep := map[string]bool{}
+	for i := range b.TriggerTypes {
+		t := b.TriggerTypes[i]
+		keep[t.Ref] = true
+		prev, err := state.TriggerTypeGetTxn(txn, t.Ref)
+		if err != nil {
+			return err
+		}
+		t.CreatedAt, t.ModifyIdx = now, index
+		if prev != nil {
+			t.ID, t.CreatedAt = prev.ID, prev.CreatedAt
+		}
+		if err := state.TriggerTypePutTxn(txn, &t); err != nil {
+			return err
+		}
+	}
+	for i := range b.Sensors {
+		x := b.Sensors[i]
+		keep[x.Ref] = true
+		prev, err := state.SensorGetTxn(txn, x.Ref)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			x.ID = prev.ID
+		}
+		x.ModifyIdx = index
+		if err := state.SensorPutTxn(txn, &x); err != nil {
+			return err
+		}
+	}
+	for i := range b.Rules {
+		r := b.Rules[i]
+		keep["rule:"+r.Ref] = true
+		prev, err := state.RuleGetTxn(txn, r.Ref)
+		if err != nil {
+			return err
+		}
+		r.CreatedAt, r.ModifyIdx = now, index
+		if prev != nil {
+			r.ID, r.CreatedAt = prev.ID, prev.CreatedAt
+		}
+		if err := state.RulePutTxn(txn, &r); err != nil {
+			return err
+		}
+	}
+	types, err := state.TriggerTypesByPackTxn(txn, ref)
+	if err != nil {
+		return err
+	}
+	for _, t := range types {
+		if t.MetadataFile != "" && !keep[t.Ref] {
+			if err := state.TriggerTypeDeleteTxn(txn, t); err != nil {
+				return err
+			}
+		}
+	}
+	sensors, err := state.SensorsByPackTxn(txn, ref)
+	if err != nil {
+		return err
+	}
+	for _, x := range sensors {
+		if x.MetadataFile != "" && !keep[x.Ref] {
+			if err := state.SensorDeleteTxn(txn, x); err != nil {
+				return err
+			}
+		}
+	}
+	rules, err := state.RulesByPackTxn(txn, ref)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.MetadataFile != "" && !keep["rule:"+r.Ref] {
+			if err := state.RuleDeleteTxn(txn, r); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

@@ -24,10 +24,40 @@ func applyExecCreate(s *state.Store, body []byte, seq *seqs) any {
 		return structs.Errorf(structs.KindConflict, "execution %s already exists", e.ID)
 	}
 	e.CreateIdx, e.ModifyIdx, e.ModifySeq = seq.index, seq.index, seq.next()
+	if err := traceExecution(txn, &e, seq.index); err != nil {
+		return err
+	}
 	if err := state.ExecPutTxn(txn, &e); err != nil {
 		return err
 	}
 	txn.Commit()
+	return nil
+}
+
+// traceExecution adds a new execution to a trace: the one its trace
+// context names, its parent's, or the one its trace tag names (a new one
+// when none has it yet). An execution with none of these is not traced.
+func traceExecution(txn *memdb.Txn, e *structs.Execution, index uint64) error {
+	traceID, cause := e.TraceID, map[string]string{}
+	if e.Parent != "" {
+		p, err := state.ExecGetTxn(txn, e.Parent)
+		if err != nil {
+			return err
+		}
+		if p != nil && traceID == "" {
+			traceID = p.TraceID
+		}
+		cause = causedBy("action_execution", e.Parent)
+	}
+	t, err := joinTrace(txn, traceID, e.TraceTag, e.ID, e.StartTimestamp, false, index, func(t *structs.Trace) {
+		t.Executions = append(t.Executions, structs.TraceComponent{
+			ObjectID: e.ID, Ref: e.Action.Ref, UpdatedAt: e.StartTimestamp, CausedBy: cause,
+		})
+	})
+	if err != nil || t == nil {
+		return err
+	}
+	e.TraceID, e.TraceTag = t.ID, t.Tag
 	return nil
 }
 
@@ -82,6 +112,9 @@ func applyExecUpdate(s *state.Store, body []byte, seq *seqs) any {
 		if err := fireActionTrigger(txn, &e, seq.index); err != nil {
 			return err
 		}
+		if err := fireNotifyTriggers(txn, &e, req.Notify, seq.index); err != nil {
+			return err
+		}
 	}
 	txn.Commit()
 	return nil
@@ -107,9 +140,33 @@ func fireActionTrigger(txn *memdb.Txn, e *structs.Execution, index uint64) error
 			"runner_ref": e.Action.RunnerType, "parameters": e.Parameters, "result": result,
 			"start_timestamp": e.StartTimestamp.UTC().Format("2006-01-02T15:04:05.000000Z"),
 		},
-		CreateIdx: index, ModifyIdx: index,
+		CreateIdx: index, ModifyIdx: index, TraceID: e.TraceID,
 	}
-	return state.TriggerInstancePutTxn(txn, &ti)
+	return recordInstance(txn, &ti, causedBy("action_execution", e.ID), index)
+}
+
+// fireNotifyTriggers records the notify trigger instances the node that ran
+// e rendered, when a rule listens to core.st2.generic.notifytrigger.
+func fireNotifyTriggers(txn *memdb.Txn, e *structs.Execution, notify []structs.TriggerInstance, index uint64) error {
+	if len(notify) == 0 {
+		return nil
+	}
+	listened, err := state.RulesListenTxn(txn, structs.TriggerNotifyTrigger)
+	if err != nil || !listened {
+		return err
+	}
+	for i := range notify {
+		ti := notify[i]
+		if old, err := state.TriggerInstanceGetTxn(txn, ti.ID); err != nil || old != nil {
+			continue
+		}
+		ti.Trigger, ti.Status = structs.TriggerNotifyTrigger, structs.TriggerInstancePending
+		ti.CreateIdx, ti.ModifyIdx, ti.TraceID, ti.TraceTag = index, index, e.TraceID, e.TraceTag
+		if err := recordInstance(txn, &ti, causedBy("action_execution", e.ID), index); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func ranOnce(e *structs.Execution) bool {

@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -38,7 +39,52 @@ func newKVWriter(s *state.Store, seq *seqs) *kvWriter {
 func (w *kvWriter) event(t structs.KVEventType, old, new *structs.KeyValuePair, now time.Time) error {
 	ev := &structs.KVEvent{Seq: w.seq.next(), Type: t, Time: now, Old: old, New: new}
 	w.events++
-	return state.KVEventInsertTxn(w.txn, ev)
+	if err := state.KVEventInsertTxn(w.txn, ev); err != nil {
+		return err
+	}
+	return fireKVTrigger(w.txn, ev, w.index)
+}
+
+// fireKVTrigger records core.st2.key_value_pair.<event> when an enabled
+// rule listens to it, with StackStorm's payload: {object} or, for
+// value_change, {old_object, new_object}. Secret values stay ciphertext.
+func fireKVTrigger(txn *memdb.Txn, ev *structs.KVEvent, index uint64) error {
+	trigger := "core.st2.key_value_pair." + string(ev.Type)
+	listened, err := state.RulesListenTxn(txn, trigger)
+	if err != nil || !listened {
+		return err
+	}
+	payload := map[string]any{}
+	switch ev.Type {
+	case structs.KVEventValueChange:
+		payload["old_object"], payload["new_object"] = kvObject(ev.Old), kvObject(ev.New)
+	case structs.KVEventDelete:
+		payload["object"] = kvObject(ev.Old)
+	default:
+		payload["object"] = kvObject(ev.New)
+	}
+	ti := structs.TriggerInstance{
+		ID: fmt.Sprintf("kv-%d", ev.Seq), Trigger: trigger, Parameters: map[string]any{}, Payload: payload,
+		OccurrenceTime: ev.Time, Status: structs.TriggerInstancePending, CreateIdx: index, ModifyIdx: index,
+	}
+	return recordInstance(txn, &ti, nil, index)
+}
+
+func kvObject(kv *structs.KeyValuePair) map[string]any {
+	if kv == nil {
+		return nil
+	}
+	o := map[string]any{
+		"id": kv.ID, "uid": kv.UID(), "name": kv.FullName(), "value": kv.Value, "scope": kv.Scope,
+		"secret": kv.Secret, "encrypted": kv.Secret, "description": kv.Description,
+	}
+	if kv.User != "" {
+		o["user"] = kv.User
+	}
+	if !kv.ExpireAt.IsZero() {
+		o["expire_timestamp"] = kv.ExpireAt.UTC().Format("2006-01-02T15:04:05.000000Z")
+	}
+	return o
 }
 
 // set writes one item: an expired item counts as absent, so setting it

@@ -1,6 +1,8 @@
 package fsm
 
 import (
+	"github.com/hashicorp/go-memdb"
+
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
@@ -63,11 +65,35 @@ func applyTriggerFire(s *state.Store, body []byte, index uint64) any {
 		return err // the same instance twice (a retried forward) is one instance
 	}
 	ti.CreateIdx, ti.ModifyIdx = index, index
-	if err := state.TriggerInstancePutTxn(txn, &ti); err != nil {
+	if err := recordInstance(txn, &ti, nil, index); err != nil {
 		return err
 	}
 	txn.Commit()
 	return nil
+}
+
+// recordInstance stores a new trigger instance in its trace: the one its
+// trace tag names, or a new one (tagged trigger_instance-<id> when the
+// source gave no tag, as StackStorm does). cause is what fired it, if
+// anything traced did.
+func recordInstance(txn *memdb.Txn, ti *structs.TriggerInstance, cause map[string]string, index uint64) error {
+	tag := ti.TraceTag
+	if tag == "" && ti.TraceID == "" {
+		tag = "trigger_instance-" + ti.ID
+	}
+	if cause == nil {
+		cause = map[string]string{}
+	}
+	t, err := joinTrace(txn, ti.TraceID, tag, ti.ID, ti.OccurrenceTime, true, index, func(t *structs.Trace) {
+		t.TriggerInstances = append(t.TriggerInstances, structs.TraceComponent{
+			ObjectID: ti.ID, Ref: ti.Trigger, UpdatedAt: ti.OccurrenceTime, CausedBy: cause,
+		})
+	})
+	if err != nil {
+		return err
+	}
+	ti.TraceID, ti.TraceTag = t.ID, t.Tag
+	return state.TriggerInstancePutTxn(txn, ti)
 }
 
 // applyRuleEnforce marks an instance with its outcome and records its
@@ -90,18 +116,53 @@ func applyRuleEnforce(s *state.Store, body []byte, seq *seqs) any {
 	if err := state.TriggerInstancePutTxn(txn, &next); err != nil {
 		return err
 	}
+	ruleOf := map[string]*structs.RuleEnforcement{} // by execution
 	for i := range req.Enforcements {
-		if err := state.EnforcementPutTxn(txn, &req.Enforcements[i]); err != nil {
+		en := &req.Enforcements[i]
+		if err := state.EnforcementPutTxn(txn, en); err != nil {
 			return err
 		}
+		if en.Execution != "" {
+			ruleOf[en.Execution] = en
+		}
 	}
+	var execs []structs.Execution
 	for i := range req.Executions {
 		e := req.Executions[i]
 		if old, err := state.ExecGetTxn(txn, e.ID); err != nil || old != nil {
 			continue
 		}
 		e.CreateIdx, e.ModifyIdx, e.ModifySeq = seq.index, seq.index, seq.next()
-		if err := state.ExecPutTxn(txn, &e); err != nil {
+		execs = append(execs, e)
+	}
+	// One trace update for the whole verdict: the rules that fired and the
+	// executions they started join the instance's trace.
+	t, err := joinTrace(txn, ti.TraceID, "", "", ti.OccurrenceTime, false, seq.index, func(t *structs.Trace) {
+		for _, en := range req.Enforcements {
+			t.Rules = append(t.Rules, structs.TraceComponent{
+				ObjectID: en.RuleID, Ref: en.Rule, UpdatedAt: en.EnforcedAt,
+				CausedBy: causedBy("trigger_instance", ti.ID),
+			})
+		}
+		for _, e := range execs {
+			cause := map[string]string{}
+			if en := ruleOf[e.ID]; en != nil {
+				cause = causedBy("rule", en.RuleID+":"+ti.ID)
+			}
+			t.Executions = append(t.Executions, structs.TraceComponent{
+				ObjectID: e.ID, Ref: e.Action.Ref, UpdatedAt: e.StartTimestamp, CausedBy: cause,
+			})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	for i := range execs {
+		e := &execs[i]
+		if t != nil {
+			e.TraceID, e.TraceTag = t.ID, t.Tag
+		}
+		if err := state.ExecPutTxn(txn, e); err != nil {
 			return err
 		}
 	}

@@ -133,6 +133,14 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applyTriggerFire(s, body, seq.index)
 	case command.RuleEnforce:
 		return applyRuleEnforce(s, body, seq)
+	case command.TriggerTypePut:
+		return applyTriggerTypePut(s, body, seq.index)
+	case command.TriggerTypeDelete:
+		return applyTriggerTypeDelete(s, body)
+	case command.SensorPut:
+		return applySensorPut(s, body, seq.index)
+	case command.TriggerPurge:
+		return applyTriggerPurge(s, body)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

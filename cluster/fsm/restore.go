@@ -68,6 +68,12 @@ func restoreRecord(txn *memdb.Txn, rec record) error {
 		return insert[structs.TriggerInstance](txn, rec.Data, state.TriggerInstancePutTxn)
 	case recordEnforcement:
 		return insert[structs.RuleEnforcement](txn, rec.Data, state.EnforcementPutTxn)
+	case recordTriggerType:
+		return insert[structs.TriggerType](txn, rec.Data, state.TriggerTypePutTxn)
+	case recordSensor:
+		return insert[structs.Sensor](txn, rec.Data, state.SensorPutTxn)
+	case recordTrace:
+		return insert[structs.Trace](txn, rec.Data, state.TracePutTxn)
 	default:
 		return fmt.Errorf("unknown snapshot record type %d", rec.Type)
 	}

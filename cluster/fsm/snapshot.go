@@ -30,6 +30,9 @@ const (
 	recordRule        recordType = 12
 	recordTriggerInst recordType = 13
 	recordEnforcement recordType = 14
+	recordTriggerType recordType = 15
+	recordSensor      recordType = 16
+	recordTrace       recordType = 17
 )
 
 // record is one line of a snapshot: a typed JSON document.
@@ -74,6 +77,14 @@ func (s *snapshot) write(sink raft.SnapshotSink) error {
 		func() error { return emitTable(enc, recordRule, st.Rules) },
 		func() error { return emitTable(enc, recordTriggerInst, st.TriggerInstances) },
 		func() error { return emitTable(enc, recordEnforcement, st.Enforcements) },
+		func() error { return emitTable(enc, recordTriggerType, st.TriggerTypes) },
+		func() error {
+			return emitTable(enc, recordSensor, func() ([]*structs.Sensor, error) {
+				all, _, err := st.Sensors()
+				return all, err
+			})
+		},
+		func() error { return emitTable(enc, recordTrace, st.Traces) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -18,9 +18,32 @@ func rulesTableSchema() *memdb.TableSchema {
 	return &memdb.TableSchema{
 		Name: tableRules,
 		Indexes: map[string]*memdb.IndexSchema{
-			"id": {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Ref"}},
+			"id":      {Name: "id", Unique: true, Indexer: &memdb.StringFieldIndex{Field: "Ref"}},
+			"trigger": {Name: "trigger", Indexer: ruleTriggerIndex{}},
 		},
 	}
+}
+
+// ruleTriggerIndex indexes rules by the trigger type they listen to.
+type ruleTriggerIndex struct{}
+
+func (ruleTriggerIndex) FromObject(obj any) (bool, []byte, error) {
+	r, ok := obj.(*structs.Rule)
+	if !ok {
+		return false, nil, fmt.Errorf("not a rule: %T", obj)
+	}
+	return true, []byte(r.Trigger.Type + "\x00"), nil
+}
+
+func (ruleTriggerIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("want one trigger type, got %d args", len(args))
+	}
+	t, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("trigger type must be a string: %T", args[0])
+	}
+	return []byte(t + "\x00"), nil
 }
 
 func triggerInstancesTableSchema() *memdb.TableSchema {
@@ -125,19 +148,56 @@ func EnforcementPutTxn(txn *memdb.Txn, e *structs.RuleEnforcement) error {
 func (s *Store) Enforcements() ([]*structs.RuleEnforcement, error) {
 	txn := s.db.Txn(false)
 	defer txn.Abort()
+	return EnforcementsTxn(txn)
+}
+
+// EnforcementsTxn returns every rule enforcement, oldest first.
+func EnforcementsTxn(txn *memdb.Txn) ([]*structs.RuleEnforcement, error) {
 	return all[structs.RuleEnforcement](txn, tableEnforcements)
 }
 
 // RulesListenTxn reports whether an enabled rule listens to trigger type t.
 func RulesListenTxn(txn *memdb.Txn, t string) (bool, error) {
-	it, err := txn.Get(tableRules, "id")
+	rules, err := byIndexTxn[structs.Rule](txn, tableRules, "trigger", t)
 	if err != nil {
 		return false, err
 	}
-	for obj := it.Next(); obj != nil; obj = it.Next() {
-		if r := obj.(*structs.Rule); r.Enabled && r.Trigger.Type == t {
+	for _, r := range rules {
+		if r.Enabled {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// RulesForTrigger returns the rules listening to trigger type t.
+func (s *Store) RulesForTrigger(t string) ([]*structs.Rule, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return byIndexTxn[structs.Rule](txn, tableRules, "trigger", t)
+}
+
+// RulesByPackTxn returns a pack's rules.
+func RulesByPackTxn(txn *memdb.Txn, pack string) ([]*structs.Rule, error) {
+	all, err := all[structs.Rule](txn, tableRules)
+	if err != nil {
+		return nil, err
+	}
+	var out []*structs.Rule
+	for _, r := range all {
+		if r.Pack == pack {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// TriggerInstanceDeleteTxn deletes an instance.
+func TriggerInstanceDeleteTxn(txn *memdb.Txn, ti *structs.TriggerInstance) error {
+	return remove(txn, tableTriggerInstances, ti, ti.ID)
+}
+
+// EnforcementDeleteTxn deletes an enforcement.
+func EnforcementDeleteTxn(txn *memdb.Txn, e *structs.RuleEnforcement) error {
+	return remove(txn, tableEnforcements, e, e.ID)
 }

@@ -41,6 +41,9 @@ var tableSchemas = []func() *memdb.TableSchema{
 	rulesTableSchema,
 	triggerInstancesTableSchema,
 	enforcementsTableSchema,
+	triggerTypesTableSchema,
+	sensorsTableSchema,
+	tracesTableSchema,
 }
 
 // NewStore returns an empty store.

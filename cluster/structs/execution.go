@@ -66,11 +66,17 @@ type Execution struct {
 	Secrets []string
 	Status  ExecStatus
 	// Node runs it (set when scheduled).
-	Node           string
-	User           string
-	Context        map[string]any
-	TraceTag       string
-	Parent         string
+	Node     string
+	User     string
+	Context  map[string]any
+	TraceTag string
+	// TraceID is the trace the execution joined: its trigger instance's,
+	// its parent's, or one its trace tag names.
+	TraceID string
+	Parent  string
+	// Notify is StackStorm's notify section (on-complete, on-success,
+	// on-failure) of the action or the request.
+	Notify         map[string]any
 	StartTimestamp time.Time
 	EndTimestamp   time.Time
 	Result         json.RawMessage

@@ -14,11 +14,13 @@ type Rule struct {
 	Type        string // standard or backstop
 	Trigger     RuleTrigger
 	// Criteria maps "trigger.<path>" to {type, pattern[, condition]}.
-	Criteria  map[string]any
-	Action    RuleAction
-	Tags      []map[string]any
-	CreatedAt time.Time
-	ModifyIdx uint64
+	Criteria map[string]any
+	Action   RuleAction
+	Tags     []map[string]any
+	// MetadataFile is the YAML file of a rule registered with its pack.
+	MetadataFile string
+	CreatedAt    time.Time
+	ModifyIdx    uint64
 }
 
 // Rule types.
@@ -46,6 +48,10 @@ type RuleAction struct {
 // execution; the FSM fires it when a rule listens to it.
 const TriggerActionTrigger = "core.st2.generic.actiontrigger"
 
+// TriggerNotifyTrigger is StackStorm's trigger of an action's notify
+// section; the node that ran the action renders it.
+const TriggerNotifyTrigger = "core.st2.generic.notifytrigger"
+
 // Trigger instance statuses, StackStorm's.
 const (
 	TriggerInstancePending          = "pending"
@@ -64,8 +70,10 @@ type TriggerInstance struct {
 	OccurrenceTime time.Time
 	Status         string
 	TraceTag       string
-	CreateIdx      uint64
-	ModifyIdx      uint64
+	// TraceID is the trace the instance belongs to (set when applied).
+	TraceID   string
+	CreateIdx uint64
+	ModifyIdx uint64
 }
 
 // RuleEnforcement records one rule firing for one trigger instance: the

@@ -24,19 +24,46 @@ type Service struct {
 	// runnerTypes, when set, are the only runner types whose executions
 	// this instance answers for: one plugin cannot act for another's runs.
 	runnerTypes map[string]bool
+	// plugin, when set, is the plugin this instance answers: a sensor
+	// run is answered only for the plugin that runs it.
+	plugin  string
+	sensors *sensorsRef
+}
+
+// Sensors answers for the sensor runs of this node.
+type Sensors interface {
+	// RunPlugin returns the plugin that runs sensor run id here.
+	RunPlugin(id string) (plugin string, ok bool)
+	// Dispatch fires a trigger instance for sensor run id.
+	Dispatch(ctx context.Context, id string, r sdkhost.DispatchRequest) (string, error)
+}
+
+// sensorsRef is shared by every scoped copy, so that SetSensors after
+// the plugins started still reaches them.
+type sensorsRef struct {
+	s    Sensors
+	user string
 }
 
 var _ sdkhost.Service = (*Service)(nil)
 
 // New returns the host service of node.
 func New(node string, st func() *state.Store, ds *datastore.Service, logger hclog.Logger) *Service {
-	return &Service{node: node, state: st, datastore: ds, logger: logger.Named("hostservice")}
+	return &Service{node: node, state: st, datastore: ds, logger: logger.Named("hostservice"), sensors: &sensorsRef{}}
+}
+
+// SetSensors connects the node's sensor runs; sensors use the datastore
+// as user.
+func (s *Service) SetSensors(sensors Sensors, user string) {
+	s.sensors.s, s.sensors.user = sensors, user
 }
 
 // Scoped returns the service as one plugin gets it: answering only for
-// executions of the runner types that plugin provides.
-func (s *Service) Scoped(runnerTypes []string) sdkhost.Service {
+// executions of the runner types that plugin provides and for the sensor
+// runs it runs.
+func (s *Service) Scoped(plugin string, runnerTypes []string) sdkhost.Service {
 	c := *s
+	c.plugin = plugin
 	c.runnerTypes = map[string]bool{}
 	for _, rt := range runnerTypes {
 		c.runnerTypes[rt] = true
@@ -44,8 +71,25 @@ func (s *Service) Scoped(runnerTypes []string) sdkhost.Service {
 	return &c
 }
 
-// caller is the datastore identity of a running execution's user.
+// sensorRun reports whether id is a sensor run this instance answers for.
+func (s *Service) sensorRun(id string) bool {
+	if s.sensors.s == nil {
+		return false
+	}
+	plugin, ok := s.sensors.s.RunPlugin(id)
+	return ok && (s.plugin == "" || plugin == s.plugin)
+}
+
+// caller is the datastore identity of a running execution's user, or of
+// a sensor run (the sensors' user).
 func (s *Service) caller(executionID string) (datastore.Caller, error) {
+	if s.sensorRun(executionID) {
+		u, err := s.state().UserGet(s.sensors.user)
+		if err != nil {
+			return datastore.Caller{}, fmt.Errorf("the sensors' user %q does not exist: %w", s.sensors.user, sdkhost.ErrPermissionDenied)
+		}
+		return datastore.Caller{User: u.Name, IsAdmin: u.IsAdmin}, nil
+	}
 	e, err := s.state().ExecGet(executionID)
 	if err != nil || e.Node != s.node || e.Status.Done() {
 		return datastore.Caller{}, fmt.Errorf("execution %q is not running on this node: %w", executionID, sdkhost.ErrPermissionDenied)
@@ -112,6 +156,14 @@ func (s *Service) Delete(ctx context.Context, id string, r sdkhost.DeleteRequest
 		return err
 	}
 	return translate(s.datastore.Delete(ctx, c, r.Name, scope(r.Scope), ""))
+}
+
+// Dispatch fires a trigger instance for a sensor run of this plugin.
+func (s *Service) Dispatch(ctx context.Context, id string, r sdkhost.DispatchRequest) (string, error) {
+	if !s.sensorRun(id) {
+		return "", fmt.Errorf("%q is not a sensor run of this plugin; only sensors dispatch triggers: %w", id, sdkhost.ErrPermissionDenied)
+	}
+	return s.sensors.s.Dispatch(ctx, id, r)
 }
 
 // Log writes a plugin's log line, tagged with its execution.

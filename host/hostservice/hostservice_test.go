@@ -89,10 +89,10 @@ func TestHostServiceActsAsTheExecutionsUser(t *testing.T) {
 	if err := s.Delete(ctx, "run1", sdkhost.DeleteRequest{Name: "k", Scope: "user"}); !errors.Is(err, sdkhost.ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if _, err := s.Scoped([]string{"http-request"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); !errors.Is(err, sdkhost.ErrPermissionDenied) {
+	if _, err := s.Scoped("squall-runner-other", []string{"http-request"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); !errors.Is(err, sdkhost.ErrPermissionDenied) {
 		t.Fatalf("a plugin acting for another's execution: %v", err)
 	}
-	if _, err := s.Scoped([]string{"local-shell-cmd"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); err != nil {
+	if _, err := s.Scoped("squall-runner-x", []string{"local-shell-cmd"}).Get(ctx, "run1", sdkhost.GetRequest{Name: "k"}); err != nil {
 		t.Fatalf("a plugin acting for its own execution: %v", err)
 	}
 	if err := s.Log(ctx, "run1", sdkhost.LogRequest{Level: "info", Message: "hello", Fields: map[string]string{"a": "b"}}); err != nil {

@@ -1,6 +1,7 @@
-// Package pluginmgr finds runner plugin binaries, starts each once as a
+// Package pluginmgr finds plugin binaries, starts each once as a
 // long-lived go-plugin process, restarts it with backoff when it dies, and
-// routes runs to the plugin that provides their runner type.
+// routes runs to the plugin that provides their runner type, and sensor
+// runs to the sensor plugin they name.
 package pluginmgr
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"github.com/squall-io/squall/sdk/hostservice"
 	"github.com/squall-io/squall/sdk/runner"
+	"github.com/squall-io/squall/sdk/sensor"
 )
 
 // BinaryPrefix marks plugin binaries in the plugin directory.
@@ -45,10 +47,78 @@ type Config struct {
 }
 
 // Scoper is an optional capability of the host service: a view of it
-// that answers only for the runs of the given runner types, so that each
-// plugin acts only for its own executions.
+// that answers only for one plugin's runs (executions of its runner types,
+// or its sensor runs), so that no plugin acts for another's.
 type Scoper interface {
-	Scoped(runnerTypes []string) hostservice.Service
+	Scoped(plugin string, runnerTypes []string) hostservice.Service
+}
+
+func (m *Manager) scoped(plugin string, runnerTypes []string) hostservice.Service {
+	if sc, ok := m.cfg.Host.(Scoper); ok {
+		return sc.Scoped(plugin, runnerTypes)
+	}
+	return m.cfg.Host
+}
+
+// SensorPrefix marks sensor plugin binaries (squall-sensor-*).
+const SensorPrefix = BinaryPrefix + "sensor-"
+
+// SensorPlugin is a running sensor plugin and what it declared.
+type SensorPlugin struct {
+	Name string
+	Info sensor.Info
+}
+
+// SensorPlugins returns the running sensor plugins, by name.
+func (m *Manager) SensorPlugins() []SensorPlugin {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []SensorPlugin
+	for _, p := range m.plugins {
+		p.mu.Lock()
+		if p.state == StateRunning && p.sensor != nil {
+			out = append(out, SensorPlugin{Name: p.name, Info: p.sensorInfo})
+		}
+		p.mu.Unlock()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// RunSensor runs a sensor on the named sensor plugin until ctx ends or the
+// sensor does; a plugin that is not running fails it at once.
+func (m *Manager) RunSensor(ctx context.Context, plugin string, run *sensor.Run, started func()) error {
+	c, err := m.sensorClient(plugin)
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx, run, started)
+}
+
+// UpdateSensorTriggers tells a running sensor its new triggers.
+func (m *Manager) UpdateSensorTriggers(ctx context.Context, plugin, runID string, triggers []sensor.Trigger) error {
+	c, err := m.sensorClient(plugin)
+	if err != nil {
+		return err
+	}
+	return c.UpdateTriggers(ctx, runID, triggers)
+}
+
+func (m *Manager) sensorClient(name string) (*sensor.Client, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for _, p := range m.plugins {
+		if p.name != name {
+			continue
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.state != StateRunning || p.sensor == nil {
+			return nil, fmt.Errorf("%w: %s is %s", ErrPluginExited, name, p.state)
+		}
+		return p.sensor, nil
+	}
+	return nil, fmt.Errorf("no sensor plugin %s", name)
 }
 
 // Manager supervises the plugins of one node.
@@ -157,11 +227,13 @@ type PluginRunner struct {
 type Status struct {
 	Name        string   `json:"name"`
 	Path        string   `json:"path"`
+	Kind        string   `json:"kind"`
 	Version     string   `json:"version,omitempty"`
 	State       string   `json:"state"`
 	Error       string   `json:"error,omitempty"`
 	Restarts    int      `json:"restarts"`
 	RunnerTypes []string `json:"runner_types"`
+	Sensors     []string `json:"sensors,omitempty"`
 }
 
 // Plugin states.

@@ -14,8 +14,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/squall-io/squall/sdk/hostservice"
+	"github.com/squall-io/squall/sdk/hostservice/hostservicetest"
 	"github.com/squall-io/squall/sdk/runner"
-	"github.com/squall-io/squall/sdk/runner/runnertest"
 )
 
 var (
@@ -92,7 +92,7 @@ func run(t *testing.T, m *Manager, ctx context.Context, id, mode string) (runner
 }
 
 func TestDiscoverAndRun(t *testing.T) {
-	host := runnertest.NewMemoryHost()
+	host := hostservicetest.NewMemoryHost()
 	_ = host.Set(context.Background(), "", hostservice.SetRequest{Name: "greeting", Value: "hi"})
 	m := startManager(t, testPluginDir(t, "squall-hang"), host)
 
@@ -120,7 +120,7 @@ func TestDiscoverAndRun(t *testing.T) {
 }
 
 func TestConcurrentRunsAndCancel(t *testing.T) {
-	m := startManager(t, testPluginDir(t), runnertest.NewMemoryHost())
+	m := startManager(t, testPluginDir(t), hostservicetest.NewMemoryHost())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -145,7 +145,7 @@ func TestConcurrentRunsAndCancel(t *testing.T) {
 }
 
 func TestPluginKilledMidRunIsRestarted(t *testing.T) {
-	m := startManager(t, testPluginDir(t), runnertest.NewMemoryHost())
+	m := startManager(t, testPluginDir(t), hostservicetest.NewMemoryHost())
 	first, _, err := run(t, m, context.Background(), "a", "echo")
 	if err != nil {
 		t.Fatal(err)

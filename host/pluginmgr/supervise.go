@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/squall-io/squall/sdk/plugin"
 	"github.com/squall-io/squall/sdk/runner"
+	"github.com/squall-io/squall/sdk/sensor"
 )
 
 // supervised is one plugin binary and its current process.
@@ -26,6 +28,9 @@ type supervised struct {
 	info     runner.Info
 	client   *goplugin.Client
 	runner   *runner.Client
+	// sensor and sensorInfo are set instead for a sensor plugin.
+	sensor     *sensor.Client
+	sensorInfo sensor.Info
 	// exited is closed when the current process ends.
 	exited chan struct{}
 }
@@ -33,14 +38,29 @@ type supervised struct {
 func (p *supervised) status() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := Status{Name: p.name, Path: p.path, Version: p.info.Version, State: p.state, Restarts: p.restarts}
+	s := Status{Name: p.name, Path: p.path, Kind: p.kind(), Version: p.info.Version, State: p.state, Restarts: p.restarts}
+	if p.kind() == plugin.KindSensor {
+		s.Version = p.sensorInfo.Version
+	}
 	if p.err != nil {
 		s.Error = p.err.Error()
 	}
 	for _, rt := range p.info.RunnerTypes {
 		s.RunnerTypes = append(s.RunnerTypes, rt.Name)
 	}
+	for _, st := range p.sensorInfo.Sensors {
+		s.Sensors = append(s.Sensors, st.Ref)
+	}
 	return s
+}
+
+// kind is the plugin kind the binary's name says: squall-sensor-* serve
+// sensors, every other squall-* serves runners.
+func (p *supervised) kind() string {
+	if strings.HasPrefix(p.name, SensorPrefix) {
+		return plugin.KindSensor
+	}
+	return plugin.KindRunner
 }
 
 func (p *supervised) provides(runnerType string) bool {
@@ -75,7 +95,7 @@ func (p *supervised) supervise(ctx context.Context, first func()) {
 		if err != nil {
 			logger.Error("plugin failed to start", "error", err, "retry_in", backoff)
 		} else {
-			logger.Info("plugin started", "version", p.info.Version, "runner_types", len(p.info.RunnerTypes))
+			logger.Info("plugin started", "kind", p.kind(), "runner_types", len(p.info.RunnerTypes), "sensors", len(p.sensorInfo.Sensors))
 			p.m.cfg.OnChange()
 			started := time.Now()
 			select {
@@ -106,7 +126,7 @@ func (p *supervised) supervise(ctx context.Context, first func()) {
 func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  plugin.Handshake,
-		Plugins:          runner.PluginSet(nil),
+		Plugins:          goplugin.PluginSet{plugin.KindRunner: &runner.GRPCPlugin{}, plugin.KindSensor: &sensor.GRPCPlugin{}},
 		Cmd:              exec.Command(p.path),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -122,30 +142,41 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	if err != nil {
 		return fail(fmt.Errorf("handshake: %w", err))
 	}
-	raw, err := rpc.Dispense(plugin.KindRunner)
+	raw, err := rpc.Dispense(p.kind())
 	if err != nil {
-		return fail(fmt.Errorf("failed to dispense the runner: %w", err))
-	}
-	rc, ok := raw.(*runner.Client)
-	if !ok {
-		return fail(fmt.Errorf("the plugin is not a runner (%T)", raw))
+		return fail(fmt.Errorf("failed to dispense the %s: %w", p.kind(), err))
 	}
 	callCtx, cancel := context.WithTimeout(ctx, p.m.cfg.StartTimeout)
 	defer cancel()
-	info, err := rc.Info(callCtx)
-	if err != nil {
-		return fail(err)
-	}
-	host := p.m.cfg.Host
-	if sc, ok := host.(Scoper); ok {
+	var (
+		rc    *runner.Client
+		info  runner.Info
+		sc    *sensor.Client
+		sinfo sensor.Info
+	)
+	switch c := raw.(type) {
+	case *runner.Client:
+		if info, err = c.Info(callCtx); err != nil {
+			return fail(err)
+		}
 		var types []string
 		for _, rt := range info.RunnerTypes {
 			types = append(types, rt.Name)
 		}
-		host = sc.Scoped(types)
-	}
-	if err := rc.Configure(callCtx, host); err != nil {
-		return fail(err)
+		if err := c.Configure(callCtx, p.m.scoped(p.name, types)); err != nil {
+			return fail(err)
+		}
+		rc = c
+	case *sensor.Client:
+		if sinfo, err = c.Info(callCtx); err != nil {
+			return fail(err)
+		}
+		if err := c.Configure(callCtx, p.m.scoped(p.name, nil)); err != nil {
+			return fail(err)
+		}
+		sc = c
+	default:
+		return fail(fmt.Errorf("the plugin is not a %s (%T)", p.kind(), raw))
 	}
 	exited := make(chan struct{})
 	go watchExit(client, exited)
@@ -153,7 +184,7 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	if p.client != nil {
 		p.restarts++
 	}
-	p.client, p.runner, p.info, p.exited = client, rc, info, exited
+	p.client, p.runner, p.info, p.sensor, p.sensorInfo, p.exited = client, rc, info, sc, sinfo, exited
 	p.state, p.err = StateRunning, nil
 	p.mu.Unlock()
 	return exited, nil

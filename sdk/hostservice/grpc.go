@@ -1,7 +1,9 @@
 package hostservice
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -78,6 +80,20 @@ func (c *grpcClient) Log(ctx context.Context, id string, r LogRequest) error {
 	return fromStatus(err)
 }
 
+func (c *grpcClient) Dispatch(ctx context.Context, id string, r DispatchRequest) (string, error) {
+	payload, err := json.Marshal(r.Payload)
+	if err != nil {
+		return "", fmt.Errorf("payload: %v: %w", err, ErrInvalid)
+	}
+	resp, err := c.c.Dispatch(ctx, &hostservicev1.DispatchRequest{
+		ExecutionId: id, Trigger: r.Trigger, PayloadJson: payload, TraceTag: r.TraceTag,
+	})
+	if err != nil {
+		return "", fromStatus(err)
+	}
+	return resp.GetTriggerInstanceId(), nil
+}
+
 type grpcServer struct {
 	hostservicev1.UnimplementedHostServiceServer
 	s Service
@@ -133,6 +149,22 @@ func (g *grpcServer) Log(ctx context.Context, r *hostservicev1.LogRequest) (*hos
 		return nil, toStatus(err)
 	}
 	return &hostservicev1.LogResponse{}, nil
+}
+
+func (g *grpcServer) Dispatch(ctx context.Context, r *hostservicev1.DispatchRequest) (*hostservicev1.DispatchResponse, error) {
+	var payload map[string]any
+	if len(r.GetPayloadJson()) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.GetPayloadJson()))
+		dec.UseNumber()
+		if err := dec.Decode(&payload); err != nil {
+			return nil, toStatus(fmt.Errorf("payload must be a JSON object: %v: %w", err, ErrInvalid))
+		}
+	}
+	id, err := g.s.Dispatch(ctx, r.GetExecutionId(), DispatchRequest{Trigger: r.GetTrigger(), Payload: payload, TraceTag: r.GetTraceTag()})
+	if err != nil {
+		return nil, toStatus(err)
+	}
+	return &hostservicev1.DispatchResponse{TriggerInstanceId: id}, nil
 }
 
 func kvToProto(kv KeyValue) *hostservicev1.KeyValue {

@@ -1,5 +1,6 @@
 // Package hostservice is what a plugin may ask of the host: the datastore
-// (with the scope and decrypt rules of the execution's user) and the log.
+// (with the scope and decrypt rules of the execution's user), the log, and
+// for sensors, dispatching trigger instances.
 // The host serves it on the go-plugin broker; plugins reach it through the
 // Client that sdk/runner hands to each run.
 package hostservice
@@ -69,6 +70,13 @@ type LogRequest struct {
 	Fields  map[string]string
 }
 
+// DispatchRequest fires one trigger instance (sensors only).
+type DispatchRequest struct {
+	Trigger  string // the trigger type's ref
+	Payload  map[string]any
+	TraceTag string
+}
+
 // Client is the host service as one run sees it: every call is made on
 // behalf of that run's execution.
 type Client interface {
@@ -77,6 +85,9 @@ type Client interface {
 	List(ctx context.Context, req ListRequest) ([]KeyValue, error)
 	Delete(ctx context.Context, req DeleteRequest) error
 	Log(ctx context.Context, req LogRequest) error
+	// Dispatch fires a trigger instance and returns its id once it is
+	// durable. Only a sensor may; a runner gets ErrPermissionDenied.
+	Dispatch(ctx context.Context, req DispatchRequest) (string, error)
 }
 
 // Service is the host's side: the same calls, each naming the execution.
@@ -86,6 +97,7 @@ type Service interface {
 	List(ctx context.Context, executionID string, req ListRequest) ([]KeyValue, error)
 	Delete(ctx context.Context, executionID string, req DeleteRequest) error
 	Log(ctx context.Context, executionID string, req LogRequest) error
+	Dispatch(ctx context.Context, callerID string, req DispatchRequest) (string, error)
 }
 
 // Bind returns the Client of one execution over a Service.
@@ -103,3 +115,26 @@ func (b bound) List(ctx context.Context, r ListRequest) ([]KeyValue, error) {
 }
 func (b bound) Delete(ctx context.Context, r DeleteRequest) error { return b.s.Delete(ctx, b.id, r) }
 func (b bound) Log(ctx context.Context, r LogRequest) error       { return b.s.Log(ctx, b.id, r) }
+func (b bound) Dispatch(ctx context.Context, r DispatchRequest) (string, error) {
+	return b.s.Dispatch(ctx, b.id, r)
+}
+
+// Unconfigured is the Client a plugin has before the host configured it:
+// every call fails with ErrUnconfigured.
+type Unconfigured struct{}
+
+// ErrUnconfigured is returned by Unconfigured.
+var ErrUnconfigured = errors.New("the host service is not configured")
+
+func (Unconfigured) Get(context.Context, GetRequest) (KeyValue, error) {
+	return KeyValue{}, ErrUnconfigured
+}
+func (Unconfigured) Set(context.Context, SetRequest) error { return ErrUnconfigured }
+func (Unconfigured) List(context.Context, ListRequest) ([]KeyValue, error) {
+	return nil, ErrUnconfigured
+}
+func (Unconfigured) Delete(context.Context, DeleteRequest) error { return ErrUnconfigured }
+func (Unconfigured) Log(context.Context, LogRequest) error       { return ErrUnconfigured }
+func (Unconfigured) Dispatch(context.Context, DispatchRequest) (string, error) {
+	return "", ErrUnconfigured
+}

@@ -26,6 +26,7 @@ var Handshake = goplugin.HandshakeConfig{
 // Names the host dispenses plugin kinds under.
 const (
 	KindRunner = "runner"
+	KindSensor = "sensor"
 )
 
 // APIVersion is the newest feature level of the contracts in this SDK.

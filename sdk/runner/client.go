@@ -10,7 +10,6 @@ import (
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
-	"google.golang.org/grpc"
 
 	runnerv1 "github.com/squall-io/squall/proto/runner/v1"
 	"github.com/squall-io/squall/sdk/hostservice"
@@ -33,19 +32,19 @@ func (c *Client) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, fmt.Errorf("failed to get plugin info: %w", err)
 	}
-	if !supports(resp.GetApiVersions(), plugin.APIVersion) {
+	if !plugin.Supports(resp.GetApiVersions(), plugin.APIVersion) {
 		return Info{}, fmt.Errorf("plugin %s speaks API versions %v, the host needs %s",
 			resp.GetName(), resp.GetApiVersions(), plugin.APIVersion)
 	}
 	info := Info{Name: resp.GetName(), Version: resp.GetVersion()}
 	for _, rt := range resp.GetRunnerTypes() {
-		params, err := decodeObject(rt.GetParametersJson())
+		params, err := plugin.DecodeObject(rt.GetParametersJson())
 		if err != nil {
 			return Info{}, fmt.Errorf("runner %s: bad parameters: %w", rt.GetName(), err)
 		}
 		var schema map[string]any
 		if len(rt.GetOutputSchemaJson()) > 0 {
-			if schema, err = decodeObject(rt.GetOutputSchemaJson()); err != nil {
+			if schema, err = plugin.DecodeObject(rt.GetOutputSchemaJson()); err != nil {
 				return Info{}, fmt.Errorf("runner %s: bad output schema: %w", rt.GetName(), err)
 			}
 		}
@@ -57,24 +56,10 @@ func (c *Client) Info(ctx context.Context) (Info, error) {
 	return info, nil
 }
 
-func supports(versions []string, want string) bool {
-	for _, v := range versions {
-		if v == want {
-			return true
-		}
-	}
-	return false
-}
-
 // Configure serves host on the broker and tells the plugin where it is.
 // Call it once, before the first Run.
 func (c *Client) Configure(ctx context.Context, host hostservice.Service) error {
-	id := c.broker.NextId()
-	go c.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		s := grpc.NewServer(opts...)
-		hostservice.RegisterGRPCServer(s, host)
-		return s
-	})
+	id := plugin.ServeHostService(c.broker, host)
 	_, err := c.c.Configure(ctx, &runnerv1.ConfigureRequest{HostServiceBrokerId: id, ApiVersion: plugin.APIVersion})
 	if err != nil {
 		return fmt.Errorf("failed to configure the plugin: %w", err)

@@ -1,10 +1,8 @@
 package runner
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -82,12 +80,12 @@ func (s *server) Info(context.Context, *runnerv1.InfoRequest) (*runnerv1.InfoRes
 }
 
 func (s *server) Configure(_ context.Context, req *runnerv1.ConfigureRequest) (*runnerv1.ConfigureResponse, error) {
-	conn, err := s.broker.Dial(req.GetHostServiceBrokerId())
+	host, err := plugin.DialHostService(s.broker, req.GetHostServiceBrokerId())
 	if err != nil {
 		return nil, fmt.Errorf("failed to dial the host service: %w", err)
 	}
 	s.mu.Lock()
-	s.host = hostservice.NewGRPCClient(conn)
+	s.host = host
 	s.mu.Unlock()
 	return &runnerv1.ConfigureResponse{}, nil
 }
@@ -142,7 +140,7 @@ func (s *server) request(req *runnerv1.RunRequest) (*Request, error) {
 		{"parameter specs", req.GetAction().GetParameterSpecsJson(), &r.Action.ParameterSpecs},
 	}
 	for _, f := range fields {
-		m, err := decodeObject(f.data)
+		m, err := plugin.DecodeObject(f.data)
 		if err != nil {
 			return nil, fmt.Errorf("failed to decode %s: %w", f.name, err)
 		}
@@ -154,26 +152,9 @@ func (s *server) request(req *runnerv1.RunRequest) (*Request, error) {
 	if host != nil {
 		r.Host = hostservice.Bind(host, r.ExecutionID)
 	} else {
-		r.Host = unconfigured{}
+		r.Host = hostservice.Unconfigured{}
 	}
 	return r, nil
-}
-
-// decodeObject decodes a JSON object keeping numbers exact; empty is {}.
-func decodeObject(data []byte) (map[string]any, error) {
-	m := map[string]any{}
-	if len(data) == 0 {
-		return m, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return nil, err
-	}
-	if m == nil {
-		m = map[string]any{}
-	}
-	return m, nil
 }
 
 func nonNil(m map[string]any) map[string]any {
@@ -225,18 +206,3 @@ func (w streamWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
-// unconfigured answers host-service calls made before Configure.
-type unconfigured struct{}
-
-var errUnconfigured = errors.New("the host service is not configured")
-
-func (unconfigured) Get(context.Context, hostservice.GetRequest) (hostservice.KeyValue, error) {
-	return hostservice.KeyValue{}, errUnconfigured
-}
-func (unconfigured) Set(context.Context, hostservice.SetRequest) error { return errUnconfigured }
-func (unconfigured) List(context.Context, hostservice.ListRequest) ([]hostservice.KeyValue, error) {
-	return nil, errUnconfigured
-}
-func (unconfigured) Delete(context.Context, hostservice.DeleteRequest) error { return errUnconfigured }
-func (unconfigured) Log(context.Context, hostservice.LogRequest) error       { return errUnconfigured }

@@ -2,8 +2,6 @@ package runner
 
 import (
 	"context"
-	"os"
-	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
 
@@ -16,7 +14,7 @@ import (
 func Serve(r Runner) {
 	ctx, orphaned := context.WithCancel(context.Background())
 	p := &GRPCPlugin{Impl: r, base: ctx}
-	go watchParent(orphaned, p)
+	go plugin.WatchParent(orphaned, p.runs.Wait)
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: plugin.Handshake,
 		Plugins:         goplugin.PluginSet{plugin.KindRunner: p},
@@ -29,22 +27,4 @@ func Serve(r Runner) {
 // passes PluginSet(nil).
 func PluginSet(r Runner) goplugin.PluginSet {
 	return goplugin.PluginSet{plugin.KindRunner: &GRPCPlugin{Impl: r}}
-}
-
-// watchParent notices that the host process is gone (the plugin was
-// re-parented), cancels every run, gives them a moment to clean up, and
-// exits.
-func watchParent(orphaned context.CancelFunc, p *GRPCPlugin) {
-	parent := os.Getppid()
-	for os.Getppid() == parent {
-		time.Sleep(500 * time.Millisecond)
-	}
-	orphaned()
-	done := make(chan struct{})
-	go func() { p.runs.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-	}
-	os.Exit(1)
 }

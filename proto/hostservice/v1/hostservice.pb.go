@@ -680,6 +680,118 @@ func (*LogResponse) Descriptor() ([]byte, []int) {
 	return file_proto_hostservice_v1_hostservice_proto_rawDescGZIP(), []int{10}
 }
 
+type DispatchRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutionId   string                 `protobuf:"bytes,1,opt,name=execution_id,json=executionId,proto3" json:"execution_id,omitempty"` // the caller: a sensor's run id
+	Trigger       string                 `protobuf:"bytes,2,opt,name=trigger,proto3" json:"trigger,omitempty"`
+	PayloadJson   []byte                 `protobuf:"bytes,3,opt,name=payload_json,json=payloadJson,proto3" json:"payload_json,omitempty"`
+	TraceTag      string                 `protobuf:"bytes,4,opt,name=trace_tag,json=traceTag,proto3" json:"trace_tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DispatchRequest) Reset() {
+	*x = DispatchRequest{}
+	mi := &file_proto_hostservice_v1_hostservice_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchRequest) ProtoMessage() {}
+
+func (x *DispatchRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hostservice_v1_hostservice_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchRequest.ProtoReflect.Descriptor instead.
+func (*DispatchRequest) Descriptor() ([]byte, []int) {
+	return file_proto_hostservice_v1_hostservice_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DispatchRequest) GetExecutionId() string {
+	if x != nil {
+		return x.ExecutionId
+	}
+	return ""
+}
+
+func (x *DispatchRequest) GetTrigger() string {
+	if x != nil {
+		return x.Trigger
+	}
+	return ""
+}
+
+func (x *DispatchRequest) GetPayloadJson() []byte {
+	if x != nil {
+		return x.PayloadJson
+	}
+	return nil
+}
+
+func (x *DispatchRequest) GetTraceTag() string {
+	if x != nil {
+		return x.TraceTag
+	}
+	return ""
+}
+
+type DispatchResponse struct {
+	state             protoimpl.MessageState `protogen:"open.v1"`
+	TriggerInstanceId string                 `protobuf:"bytes,1,opt,name=trigger_instance_id,json=triggerInstanceId,proto3" json:"trigger_instance_id,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *DispatchResponse) Reset() {
+	*x = DispatchResponse{}
+	mi := &file_proto_hostservice_v1_hostservice_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DispatchResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DispatchResponse) ProtoMessage() {}
+
+func (x *DispatchResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_proto_hostservice_v1_hostservice_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DispatchResponse.ProtoReflect.Descriptor instead.
+func (*DispatchResponse) Descriptor() ([]byte, []int) {
+	return file_proto_hostservice_v1_hostservice_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *DispatchResponse) GetTriggerInstanceId() string {
+	if x != nil {
+		return x.TriggerInstanceId
+	}
+	return ""
+}
+
 var File_proto_hostservice_v1_hostservice_proto protoreflect.FileDescriptor
 
 const file_proto_hostservice_v1_hostservice_proto_rawDesc = "" +
@@ -732,13 +844,21 @@ const file_proto_hostservice_v1_hostservice_proto_rawDesc = "" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\r\n" +
-	"\vLogResponse2\xb7\x03\n" +
+	"\vLogResponse\"\x8e\x01\n" +
+	"\x0fDispatchRequest\x12!\n" +
+	"\fexecution_id\x18\x01 \x01(\tR\vexecutionId\x12\x18\n" +
+	"\atrigger\x18\x02 \x01(\tR\atrigger\x12!\n" +
+	"\fpayload_json\x18\x03 \x01(\fR\vpayloadJson\x12\x1b\n" +
+	"\ttrace_tag\x18\x04 \x01(\tR\btraceTag\"B\n" +
+	"\x10DispatchResponse\x12.\n" +
+	"\x13trigger_instance_id\x18\x01 \x01(\tR\x11triggerInstanceId2\x94\x04\n" +
 	"\vHostService\x12R\n" +
 	"\x05KVGet\x12#.squall.hostservice.v1.KVGetRequest\x1a$.squall.hostservice.v1.KVGetResponse\x12R\n" +
 	"\x05KVSet\x12#.squall.hostservice.v1.KVSetRequest\x1a$.squall.hostservice.v1.KVSetResponse\x12U\n" +
 	"\x06KVList\x12$.squall.hostservice.v1.KVListRequest\x1a%.squall.hostservice.v1.KVListResponse\x12[\n" +
 	"\bKVDelete\x12&.squall.hostservice.v1.KVDeleteRequest\x1a'.squall.hostservice.v1.KVDeleteResponse\x12L\n" +
-	"\x03Log\x12!.squall.hostservice.v1.LogRequest\x1a\".squall.hostservice.v1.LogResponseB@Z>github.com/squall-io/squall/proto/hostservice/v1;hostservicev1b\x06proto3"
+	"\x03Log\x12!.squall.hostservice.v1.LogRequest\x1a\".squall.hostservice.v1.LogResponse\x12[\n" +
+	"\bDispatch\x12&.squall.hostservice.v1.DispatchRequest\x1a'.squall.hostservice.v1.DispatchResponseB@Z>github.com/squall-io/squall/proto/hostservice/v1;hostservicev1b\x06proto3"
 
 var (
 	file_proto_hostservice_v1_hostservice_proto_rawDescOnce sync.Once
@@ -752,7 +872,7 @@ func file_proto_hostservice_v1_hostservice_proto_rawDescGZIP() []byte {
 	return file_proto_hostservice_v1_hostservice_proto_rawDescData
 }
 
-var file_proto_hostservice_v1_hostservice_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_proto_hostservice_v1_hostservice_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_proto_hostservice_v1_hostservice_proto_goTypes = []any{
 	(*KeyValue)(nil),         // 0: squall.hostservice.v1.KeyValue
 	(*KVGetRequest)(nil),     // 1: squall.hostservice.v1.KVGetRequest
@@ -765,24 +885,28 @@ var file_proto_hostservice_v1_hostservice_proto_goTypes = []any{
 	(*KVDeleteResponse)(nil), // 8: squall.hostservice.v1.KVDeleteResponse
 	(*LogRequest)(nil),       // 9: squall.hostservice.v1.LogRequest
 	(*LogResponse)(nil),      // 10: squall.hostservice.v1.LogResponse
-	nil,                      // 11: squall.hostservice.v1.LogRequest.FieldsEntry
+	(*DispatchRequest)(nil),  // 11: squall.hostservice.v1.DispatchRequest
+	(*DispatchResponse)(nil), // 12: squall.hostservice.v1.DispatchResponse
+	nil,                      // 13: squall.hostservice.v1.LogRequest.FieldsEntry
 }
 var file_proto_hostservice_v1_hostservice_proto_depIdxs = []int32{
 	0,  // 0: squall.hostservice.v1.KVGetResponse.item:type_name -> squall.hostservice.v1.KeyValue
 	0,  // 1: squall.hostservice.v1.KVListResponse.items:type_name -> squall.hostservice.v1.KeyValue
-	11, // 2: squall.hostservice.v1.LogRequest.fields:type_name -> squall.hostservice.v1.LogRequest.FieldsEntry
+	13, // 2: squall.hostservice.v1.LogRequest.fields:type_name -> squall.hostservice.v1.LogRequest.FieldsEntry
 	1,  // 3: squall.hostservice.v1.HostService.KVGet:input_type -> squall.hostservice.v1.KVGetRequest
 	3,  // 4: squall.hostservice.v1.HostService.KVSet:input_type -> squall.hostservice.v1.KVSetRequest
 	5,  // 5: squall.hostservice.v1.HostService.KVList:input_type -> squall.hostservice.v1.KVListRequest
 	7,  // 6: squall.hostservice.v1.HostService.KVDelete:input_type -> squall.hostservice.v1.KVDeleteRequest
 	9,  // 7: squall.hostservice.v1.HostService.Log:input_type -> squall.hostservice.v1.LogRequest
-	2,  // 8: squall.hostservice.v1.HostService.KVGet:output_type -> squall.hostservice.v1.KVGetResponse
-	4,  // 9: squall.hostservice.v1.HostService.KVSet:output_type -> squall.hostservice.v1.KVSetResponse
-	6,  // 10: squall.hostservice.v1.HostService.KVList:output_type -> squall.hostservice.v1.KVListResponse
-	8,  // 11: squall.hostservice.v1.HostService.KVDelete:output_type -> squall.hostservice.v1.KVDeleteResponse
-	10, // 12: squall.hostservice.v1.HostService.Log:output_type -> squall.hostservice.v1.LogResponse
-	8,  // [8:13] is the sub-list for method output_type
-	3,  // [3:8] is the sub-list for method input_type
+	11, // 8: squall.hostservice.v1.HostService.Dispatch:input_type -> squall.hostservice.v1.DispatchRequest
+	2,  // 9: squall.hostservice.v1.HostService.KVGet:output_type -> squall.hostservice.v1.KVGetResponse
+	4,  // 10: squall.hostservice.v1.HostService.KVSet:output_type -> squall.hostservice.v1.KVSetResponse
+	6,  // 11: squall.hostservice.v1.HostService.KVList:output_type -> squall.hostservice.v1.KVListResponse
+	8,  // 12: squall.hostservice.v1.HostService.KVDelete:output_type -> squall.hostservice.v1.KVDeleteResponse
+	10, // 13: squall.hostservice.v1.HostService.Log:output_type -> squall.hostservice.v1.LogResponse
+	12, // 14: squall.hostservice.v1.HostService.Dispatch:output_type -> squall.hostservice.v1.DispatchResponse
+	9,  // [9:15] is the sub-list for method output_type
+	3,  // [3:9] is the sub-list for method input_type
 	3,  // [3:3] is the sub-list for extension type_name
 	3,  // [3:3] is the sub-list for extension extendee
 	0,  // [0:3] is the sub-list for field type_name
@@ -799,7 +923,7 @@ func file_proto_hostservice_v1_hostservice_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_proto_hostservice_v1_hostservice_proto_rawDesc), len(file_proto_hostservice_v1_hostservice_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

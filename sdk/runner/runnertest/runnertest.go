@@ -12,6 +12,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 
 	"github.com/squall-io/squall/sdk/hostservice"
+	"github.com/squall-io/squall/sdk/hostservice/hostservicetest"
 	"github.com/squall-io/squall/sdk/plugin"
 	"github.com/squall-io/squall/sdk/runner"
 )
@@ -33,7 +34,7 @@ func New(t testing.TB, r runner.Runner, host hostservice.Service) *Harness {
 	}
 	c := raw.(*runner.Client)
 	if host == nil {
-		host = NewMemoryHost()
+		host = hostservicetest.NewMemoryHost()
 	}
 	if err := c.Configure(context.Background(), host); err != nil {
 		t.Fatalf("failed to configure the runner: %v", err)

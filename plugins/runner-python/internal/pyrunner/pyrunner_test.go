@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/squall-io/squall/sdk/hostservice"
+	"github.com/squall-io/squall/sdk/hostservice/hostservicetest"
 	"github.com/squall-io/squall/sdk/runner"
 	"github.com/squall-io/squall/sdk/runner/runnertest"
 )
@@ -105,7 +106,7 @@ func writePack(t *testing.T, withRequirements bool) string {
 func TestPythonActions(t *testing.T) {
 	t.Setenv("SQUALL_PYTHON_VIRTUALENVS", t.TempDir())
 	pack := writePack(t, false)
-	host := runnertest.NewMemoryHost()
+	host := hostservicetest.NewMemoryHost()
 	h := runnertest.New(t, New(), host)
 	tests := []struct {
 		name    string

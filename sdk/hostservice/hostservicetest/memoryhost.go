@@ -1,4 +1,5 @@
-package runnertest
+// Package hostservicetest is an in-memory host service for plugin tests.
+package hostservicetest
 
 import (
 	"context"
@@ -17,6 +18,8 @@ type MemoryHost struct {
 	mu   sync.Mutex
 	kv   map[string]hostservice.KeyValue
 	logs []hostservice.LogRequest
+	// dispatched records Dispatch calls, in order.
+	dispatched []hostservice.DispatchRequest
 }
 
 // NewMemoryHost returns an empty MemoryHost.
@@ -89,4 +92,19 @@ func (m *MemoryHost) Logs() []hostservice.LogRequest {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]hostservice.LogRequest(nil), m.logs...)
+}
+
+// Dispatch records a trigger instance; its id is its position.
+func (m *MemoryHost) Dispatch(_ context.Context, _ string, r hostservice.DispatchRequest) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dispatched = append(m.dispatched, r)
+	return fmt.Sprint(len(m.dispatched)), nil
+}
+
+// Dispatched returns the trigger instances dispatched so far.
+func (m *MemoryHost) Dispatched() []hostservice.DispatchRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]hostservice.DispatchRequest(nil), m.dispatched...)
 }
