@@ -170,6 +170,17 @@ func RulesListenTxn(txn *memdb.Txn, t string) (bool, error) {
 	return false, nil
 }
 
+// RulesWatch returns a channel that closes when any rule changes.
+func (s *Store) RulesWatch() (<-chan struct{}, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	it, err := txn.Get(tableRules, "id")
+	if err != nil {
+		return nil, err
+	}
+	return it.WatchCh(), nil
+}
+
 // RulesForTrigger returns the rules listening to trigger type t.
 func (s *Store) RulesForTrigger(t string) ([]*structs.Rule, error) {
 	txn := s.db.Txn(false)

@@ -32,7 +32,10 @@ type Config struct {
 	BuiltinPacks []string
 	ConfigsDir   string
 	NewID        func() string
-	Logger       hclog.Logger
+	// PackRules, when set, reads the rules of a batch of packs into their
+	// bundles (the rules service validates them).
+	PackRules func(batch []command.PackBundle) error
+	Logger    hclog.Logger
 }
 
 // Service implements the catalog.
@@ -86,6 +89,17 @@ func (s *Service) Register(ctx context.Context, names []string) (RegisterResult,
 		req.Packs = append(req.Packs, b)
 		res["packs"]++
 		res["actions"] += len(b.Actions)
+	}
+	if s.cfg.PackRules != nil {
+		if err := s.cfg.PackRules(req.Packs); err != nil {
+			return nil, structs.Errorf(structs.KindInvalid, "failed to register packs: %v", err)
+		}
+	}
+	res["rules"], res["sensors"], res["triggers"] = 0, 0, 0
+	for _, b := range req.Packs {
+		res["rules"] += len(b.Rules)
+		res["sensors"] += len(b.Sensors)
+		res["triggers"] += len(b.TriggerTypes)
 	}
 	if rts, err := s.cfg.State().RunnerTypes(); err == nil {
 		res["runners"] = len(rts)

@@ -23,6 +23,7 @@ import (
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
 	"github.com/squall-io/squall/host/rules"
+	"github.com/squall-io/squall/host/sensors"
 )
 
 // Output serves the output of executions running on this node.
@@ -45,6 +46,7 @@ type Config struct {
 	Actions    *actions.Service
 	Executions *executions.Service
 	Rules      *rules.Service
+	Sensors    *sensors.Manager
 	Output     Output
 	Bus        *events.Bus
 	State      func() *state.Store
@@ -120,6 +122,7 @@ func (a *API) apiRoutes(r *mux.Router) {
 	a.catalogRoutes(r)
 	a.executionRoutes(r)
 	a.ruleRoutes(r)
+	a.sensorRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, fault{Faultstring: "The resource could not be found: " + req.URL.Path})
 	})

@@ -25,8 +25,7 @@ func (a *API) ruleRoutes(r *mux.Router) {
 	r.HandleFunc("/ruleenforcements", a.authed(a.listEnforcements)).Methods(http.MethodGet)
 	r.HandleFunc("/webhooks/{url:.+}", a.authed(a.webhook)).Methods(http.MethodPost)
 	r.HandleFunc("/webhooks", a.authed(a.listWebhooks)).Methods(http.MethodGet)
-	r.HandleFunc("/triggertypes", a.authed(a.listTriggerTypes)).Methods(http.MethodGet)
-	r.HandleFunc("/triggertypes/{ref}", a.authed(a.getTriggerType)).Methods(http.MethodGet)
+	a.triggerRoutes(r)
 }
 
 const timeFormat = "2006-01-02T15:04:05.000000Z"
@@ -112,10 +111,14 @@ func (a *API) deleteRule(w http.ResponseWriter, r *http.Request, id *auth.Identi
 }
 
 func triggerInstanceView(ti *structs.TriggerInstance) map[string]any {
-	return map[string]any{
+	v := map[string]any{
 		"id": ti.ID, "trigger": ti.Trigger, "payload": nonNilMap(ti.Payload), "status": ti.Status,
 		"occurrence_time": ti.OccurrenceTime.UTC().Format(timeFormat),
 	}
+	if ti.TraceTag != "" {
+		v["trace_tag"] = ti.TraceTag
+	}
+	return v
 }
 
 func (a *API) listTriggerInstances(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
@@ -124,10 +127,23 @@ func (a *API) listTriggerInstances(w http.ResponseWriter, r *http.Request, _ *au
 		return err
 	}
 	q := r.URL.Query()
+	gt, err := timestampFilter(q.Get("timestamp_gt"), "timestamp_gt")
+	if err != nil {
+		return err
+	}
+	lt, err := timestampFilter(q.Get("timestamp_lt"), "timestamp_lt")
+	if err != nil {
+		return err
+	}
+	trigger := q.Get("trigger")
+	if trigger == "" {
+		trigger = q.Get("trigger_type")
+	}
 	var out []map[string]any
 	for i := len(all) - 1; i >= 0; i-- { // newest first
 		ti := all[i]
-		if (q.Get("trigger") != "" && ti.Trigger != q.Get("trigger")) || (q.Get("status") != "" && ti.Status != q.Get("status")) {
+		if (trigger != "" && ti.Trigger != trigger) || (q.Get("status") != "" && ti.Status != q.Get("status")) ||
+			(!gt.IsZero() && !ti.OccurrenceTime.After(gt)) || (!lt.IsZero() && !ti.OccurrenceTime.Before(lt)) {
 			continue
 		}
 		out = append(out, triggerInstanceView(ti))
@@ -189,7 +205,7 @@ func (a *API) webhook(w http.ResponseWriter, r *http.Request, _ *auth.Identity) 
 	if hook == "st2" {
 		m, _ := body.(map[string]any)
 		trigger, _ := m["trigger"].(string)
-		if !rules.KnownTriggerType(trigger) {
+		if _, ok := a.cfg.Rules.TriggerType(trigger); !ok {
 			return structs.Errorf(structs.KindInvalid, "trigger %q: give a known trigger type in \"trigger\"", trigger)
 		}
 		payload, _ := m["payload"].(map[string]any)
@@ -245,32 +261,6 @@ func webhookBody(contentType string, raw []byte) (any, error) {
 		return v, nil
 	}
 	return string(raw), nil
-}
-
-func triggerTypeView(t rules.TriggerType) map[string]any {
-	return map[string]any{
-		"id": t.Ref, "uid": "trigger_type:" + t.Pack + ":" + t.Name, "ref": t.Ref, "name": t.Name, "pack": t.Pack,
-		"description": t.Description, "parameters_schema": t.ParametersSchema, "payload_schema": t.PayloadSchema,
-	}
-}
-
-func (a *API) listTriggerTypes(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
-	var out []map[string]any
-	for _, t := range rules.TriggerTypes() {
-		out = append(out, triggerTypeView(t))
-	}
-	return writePage(w, r, out)
-}
-
-func (a *API) getTriggerType(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
-	ref := mux.Vars(r)["ref"]
-	for _, t := range rules.TriggerTypes() {
-		if t.Ref == ref {
-			writeJSON(w, http.StatusOK, triggerTypeView(t))
-			return nil
-		}
-	}
-	return structs.Errorf(structs.KindNotFound, "Resource with a reference or id %q not found", ref)
 }
 
 // listWebhooks lists the webhook urls the enabled rules listen on.

@@ -190,8 +190,15 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		p["env"] = env
 	}
 	body := map[string]any{"action": action["ref"], "parameters": p, "user": cmd.String("user")}
+	tc := map[string]any{}
 	if tag := cmd.String("trace-tag"); tag != "" {
-		body["context"] = map[string]any{"trace_context": map[string]any{"trace_tag": tag}}
+		tc["trace_tag"] = tag
+	}
+	if id := cmd.String("trace-id"); id != "" {
+		tc["id_"] = id
+	}
+	if len(tc) > 0 {
+		body["context"] = map[string]any{"trace_context": tc}
 	}
 	var e map[string]any
 	if _, err := a.call(cmd, "POST", "/executions", nil, body, &e); err != nil {

@@ -20,36 +20,11 @@ func (a *app) ruleCommand() *cli.Command {
 				&cli.StringFlag{Name: "action", Usage: "only rules running this action"},
 				&cli.StringFlag{Name: "trigger", Usage: "only rules on this trigger type"})...)},
 			{Name: "get", Usage: "show rules", ArgsUsage: "ref-or-id [ref-or-id ...]", Action: a.getOf("/rules/", ruleAttrs), Flags: std(attrFlags()...)},
-			{Name: "create", Usage: "create a rule from a YAML or JSON file", ArgsUsage: "file", Action: a.ruleCreate, Flags: std()},
-			{Name: "update", Usage: "update a rule from a YAML or JSON file", ArgsUsage: "ref-or-id file", Action: a.ruleUpdate, Flags: std()},
-			{Name: "delete", Usage: "delete a rule", ArgsUsage: "ref-or-id", Action: a.ruleDelete, Flags: std()},
+			{Name: "create", Usage: "create a rule from a YAML or JSON file", ArgsUsage: "file", Action: a.createFrom("/rules", ruleAttrs), Flags: std()},
+			{Name: "update", Usage: "update a rule from a YAML or JSON file", ArgsUsage: "ref-or-id file", Action: a.updateFrom("/rules/", ruleAttrs), Flags: std()},
+			{Name: "delete", Usage: "delete a rule", ArgsUsage: "ref-or-id", Action: a.deleteOf("/rules/"), Flags: std()},
 			{Name: "enable", Usage: "enable a rule", ArgsUsage: "ref-or-id", Action: a.ruleEnable(true), Flags: std()},
 			{Name: "disable", Usage: "disable a rule", ArgsUsage: "ref-or-id", Action: a.ruleEnable(false), Flags: std()},
-		},
-	}
-}
-
-func (a *app) triggerInstanceCommand() *cli.Command {
-	std := func(extra ...cli.Flag) []cli.Flag { return flags(authFlags(), outputFlags(), extra) }
-	return &cli.Command{
-		Name: "trigger-instance", Usage: "trigger instances",
-		Commands: []*cli.Command{
-			{Name: "list", Usage: "list trigger instances, newest first", Action: a.listOf("/triggerinstances",
-				[]string{"id", "trigger", "occurrence_time", "status"}), Flags: std(attrFlags()...)},
-			{Name: "get", Usage: "show trigger instances", ArgsUsage: "id", Action: a.getOf("/triggerinstances/",
-				[]string{"id", "trigger", "occurrence_time", "payload", "status"}), Flags: std(attrFlags()...)},
-		},
-	}
-}
-
-func (a *app) triggerCommand() *cli.Command {
-	std := func(extra ...cli.Flag) []cli.Flag { return flags(authFlags(), outputFlags(), extra) }
-	return &cli.Command{
-		Name: "trigger", Usage: "trigger types",
-		Commands: []*cli.Command{
-			{Name: "list", Usage: "list trigger types", Action: a.listOf("/triggertypes", []string{"ref", "pack", "description"}), Flags: std(attrFlags()...)},
-			{Name: "get", Usage: "show trigger types", ArgsUsage: "ref", Action: a.getOf("/triggertypes/",
-				[]string{"id", "ref", "pack", "name", "description", "parameters_schema", "payload_schema"}), Flags: std(attrFlags()...)},
 		},
 	}
 }
@@ -88,48 +63,57 @@ func (a *app) ruleList(ctx context.Context, cmd *cli.Command) error {
 	return nil
 }
 
-func (a *app) ruleCreate(ctx context.Context, cmd *cli.Command) error {
-	if cmd.Args().Len() != 1 {
-		return usagef("rule create: expected one file")
+// createFrom creates a resource from a YAML or JSON file.
+func (a *app) createFrom(path string, attrs []string) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() != 1 {
+			return usagef("expected one file")
+		}
+		doc, err := readStructured(cmd.Args().First())
+		if err != nil {
+			return err
+		}
+		var item any
+		if _, err := a.call(cmd, "POST", path, nil, jsonToPlain(doc), &item); err != nil {
+			return err
+		}
+		newPrinter(a, cmd).object(item, attrs)
+		return nil
 	}
-	doc, err := readStructured(cmd.Args().First())
-	if err != nil {
-		return err
-	}
-	var item any
-	if _, err := a.call(cmd, "POST", "/rules", nil, jsonToPlain(doc), &item); err != nil {
-		return err
-	}
-	newPrinter(a, cmd).object(item, ruleAttrs)
-	return nil
 }
 
-func (a *app) ruleUpdate(ctx context.Context, cmd *cli.Command) error {
-	if cmd.Args().Len() != 2 {
-		return usagef("rule update: expected REF-OR-ID FILE")
+// updateFrom replaces a resource with a YAML or JSON file.
+func (a *app) updateFrom(prefix string, attrs []string) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() != 2 {
+			return usagef("expected REF-OR-ID FILE")
+		}
+		doc, err := readStructured(cmd.Args().Get(1))
+		if err != nil {
+			return err
+		}
+		var item any
+		if _, err := a.call(cmd, "PUT", prefix+url.PathEscape(cmd.Args().First()), nil, jsonToPlain(doc), &item); err != nil {
+			return err
+		}
+		newPrinter(a, cmd).object(item, attrs)
+		return nil
 	}
-	doc, err := readStructured(cmd.Args().Get(1))
-	if err != nil {
-		return err
-	}
-	var item any
-	if _, err := a.call(cmd, "PUT", "/rules/"+url.PathEscape(cmd.Args().First()), nil, jsonToPlain(doc), &item); err != nil {
-		return err
-	}
-	newPrinter(a, cmd).object(item, ruleAttrs)
-	return nil
 }
 
-func (a *app) ruleDelete(ctx context.Context, cmd *cli.Command) error {
-	if cmd.Args().Len() != 1 {
-		return usagef("rule delete: expected one ref or id")
+// deleteOf deletes one resource.
+func (a *app) deleteOf(prefix string) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() != 1 {
+			return usagef("expected one ref or id")
+		}
+		ref := cmd.Args().First()
+		if _, err := a.call(cmd, "DELETE", prefix+url.PathEscape(ref), nil, nil, nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.opts.Stdout, "Resource with id %q has been successfully deleted.\n", ref)
+		return nil
 	}
-	ref := cmd.Args().First()
-	if _, err := a.call(cmd, "DELETE", "/rules/"+url.PathEscape(ref), nil, nil, nil); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.opts.Stdout, "Resource with id %q has been successfully deleted.\n", ref)
-	return nil
 }
 
 func (a *app) ruleEnable(enabled bool) cli.ActionFunc {

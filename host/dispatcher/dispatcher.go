@@ -127,7 +127,7 @@ func (d *Dispatcher) abandonOrphans(ctx context.Context) {
 			}
 			d.logger.Warn("execution was running when this node stopped", "execution_id", e.ID, "status", next)
 			res := map[string]any{"error": "the node running this execution restarted"}
-			d.finish(ctx, e.ID, next, res, time.Time{})
+			d.finish(ctx, e, next, res, time.Time{})
 			d.audit(e, next, res)
 		}
 	}
@@ -163,7 +163,7 @@ func (d *Dispatcher) cancel(ctx context.Context, e *structs.Execution) {
 		stop()
 		return
 	}
-	d.finish(ctx, e.ID, structs.ExecCanceled, map[string]any{}, time.Time{})
+	d.finish(ctx, e, structs.ExecCanceled, map[string]any{}, time.Time{})
 }
 
 // Output returns what a running execution has printed so far.

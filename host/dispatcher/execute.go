@@ -53,20 +53,23 @@ func (d *Dispatcher) execute(ctx, runCtx context.Context, e *structs.Execution) 
 	if ctx.Err() != nil {
 		return // the node is stopping: on restart it marks this one abandoned
 	}
-	d.finish(ctx, e.ID, structs.ExecStatus(status), result, started)
+	d.finish(ctx, e, structs.ExecStatus(status), result, started)
 	d.output.close(e.ID)
 	d.audit(e, structs.ExecStatus(status), result)
 }
 
 // finish writes an execution's final status, retrying through leader
 // changes; a refusal because it already ended is not an error.
-func (d *Dispatcher) finish(ctx context.Context, id string, status structs.ExecStatus, result any, started time.Time) {
+func (d *Dispatcher) finish(ctx context.Context, e *structs.Execution, status structs.ExecStatus, result any, started time.Time) {
+	id := e.ID
 	raw, err := json.Marshal(result)
 	if err != nil {
 		raw, _ = json.Marshal(map[string]any{"error": "failed to encode the result: " + err.Error()})
 		status = structs.ExecFailed
 	}
 	req := command.ExecUpdateRequest{ID: id, Status: status, Result: raw, StartedAt: started, By: d.cfg.Node}
+	end := time.Now().UTC()
+	req.Notify = d.notifyInstances(e, status, result, end)
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(backoff*2, 5*time.Second) {
 		req.Now = time.Now().UTC()
 		_, err := d.cfg.Raft.Apply(ctx, command.ExecUpdate, req)

@@ -72,6 +72,8 @@ type CreateRequest struct {
 	Action     string         `json:"action"`
 	Parameters map[string]any `json:"parameters"`
 	Context    map[string]any `json:"context"`
+	// Notify overrides the action's notify section (StackStorm's field).
+	Notify map[string]any `json:"notify"`
 	// User runs it on behalf of someone else (admins only).
 	User string `json:"user"`
 }
@@ -147,15 +149,19 @@ func (s *Service) Prepare(c Caller, req CreateRequest) (*structs.Execution, erro
 		Action:     structs.ExecAction{Ref: action.Ref, Pack: action.Pack, Name: action.Name, RunnerType: action.RunnerType},
 		Parameters: provided, Secrets: params.Secrets(specs), User: user,
 		Context:        map[string]any{"user": user, "pack": action.Pack},
-		StartTimestamp: now,
+		StartTimestamp: now, Notify: action.Notify,
+	}
+	if req.Notify != nil {
+		e.Notify = req.Notify
 	}
 	for k, v := range req.Context {
 		if k != "user" && k != "pack" {
 			e.Context[k] = v
 		}
 	}
-	if tag, ok := req.Context["trace_context"].(map[string]any); ok {
-		e.TraceTag, _ = tag["trace_tag"].(string)
+	if tc, ok := req.Context["trace_context"].(map[string]any); ok {
+		e.TraceTag, _ = tc["trace_tag"].(string)
+		e.TraceID, _ = tc["id_"].(string)
 	}
 	pack, _ := st.PackGet(action.Pack)
 	final, err := params.Finalize(provided, specs, s.cfg.Render(e, pack))

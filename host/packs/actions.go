@@ -108,7 +108,7 @@ func BuildAction(m ActionMeta, pack, file, packDir string, o Options) (structs.A
 		return a, errorf(file, "entry_point", "%q must be a path inside the pack's actions directory", m.EntryPoint)
 	}
 	if m.EntryPoint != "" && packDir != "" {
-		if err := checkEntryPoint(packDir, m.EntryPoint); err != nil {
+		if err := checkEntryPoint(packDir, "actions", m.EntryPoint); err != nil {
 			return a, errorf(file, "entry_point", "%v", err)
 		}
 	}
@@ -126,11 +126,11 @@ func BuildAction(m ActionMeta, pack, file, packDir string, o Options) (structs.A
 
 // checkEntryPoint: relative to the pack's actions/ directory, inside the
 // pack, an existing file.
-func checkEntryPoint(packDir, entry string) error {
+func checkEntryPoint(packDir, sub, entry string) error {
 	if filepath.IsAbs(entry) {
-		return fmt.Errorf("%q must be relative to the pack's actions directory", entry)
+		return fmt.Errorf("%q must be relative to the pack's %s directory", entry, sub)
 	}
-	actions := filepath.Join(packDir, "actions")
+	actions := filepath.Join(packDir, sub)
 	path := filepath.Join(actions, entry)
 	if rel, err := filepath.Rel(packDir, path); err != nil || strings.HasPrefix(rel, "..") {
 		return fmt.Errorf("%q points outside the pack", entry)

@@ -1,5 +1,6 @@
 // Package packs reads StackStorm packs from disk: pack.yaml, actions with
-// their entry points, config schemas and configs. A pack is read and
+// their entry points, trigger types, sensors, config schemas and configs
+// (rules are read by the rules service, which validates them). A pack is read and
 // validated whole into a command.PackBundle, so registration is all or
 // nothing; errors name the file and the field.
 package packs
@@ -167,6 +168,14 @@ func Load(dir string, o Options) (command.PackBundle, error) {
 	if b.Actions, err = loadActions(dir, ref, o); err != nil {
 		return b, err
 	}
+	if b.TriggerTypes, err = loadTriggerTypes(dir, ref, o); err != nil {
+		return b, err
+	}
+	sensors, types, err := loadSensors(dir, ref, o)
+	if err != nil {
+		return b, err
+	}
+	b.Sensors, b.TriggerTypes = sensors, append(b.TriggerTypes, types...)
 	return b, nil
 }
 

@@ -120,7 +120,7 @@ func TestBuildRejects(t *testing.T) {
 	}{
 		{"no name", Meta{Trigger: webhook, Action: MetaAction{Ref: "core.noop"}}, "name"},
 		{"unknown trigger", Meta{Name: "r", Trigger: MetaTrigger{Type: "nope"}, Action: MetaAction{Ref: "core.noop"}}, "unknown trigger type"},
-		{"webhook without url", Meta{Name: "r", Trigger: MetaTrigger{Type: TriggerWebhook}, Action: MetaAction{Ref: "core.noop"}}, "needs a url"},
+		{"webhook without url", Meta{Name: "r", Trigger: MetaTrigger{Type: TriggerWebhook}, Action: MetaAction{Ref: "core.noop"}}, "url"},
 		{"unknown action", Meta{Name: "r", Trigger: webhook, Action: MetaAction{Ref: "core.nope"}}, `"core.nope" does not exist`},
 		{"bad type", Meta{Name: "r", Type: "sometimes", Trigger: webhook, Action: MetaAction{Ref: "core.noop"}}, "standard or backstop"},
 		{"bad operator", Meta{Name: "r", Trigger: webhook, Action: MetaAction{Ref: "core.noop"},

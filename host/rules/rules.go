@@ -5,6 +5,7 @@ package rules
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/state"
 	"github.com/squall-io/squall/cluster/structs"
+	"github.com/squall-io/squall/host/params"
 	"github.com/squall-io/squall/host/rules/criteria"
+	"github.com/squall-io/squall/sdk/expr/jinja"
 )
 
 // Raft applies commands.
@@ -68,8 +71,17 @@ const DefaultPack = "default"
 
 var nameRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
 
+// buildScope is what a rule may refer to besides what is registered:
+// the actions and trigger types of the packs being registered with it.
+type buildScope struct {
+	actions      map[string]bool
+	triggerTypes map[string]*structs.TriggerType
+}
+
 // Build validates rule metadata; errors name the field.
-func (s *Service) Build(m Meta) (structs.Rule, error) {
+func (s *Service) Build(m Meta) (structs.Rule, error) { return s.build(m, buildScope{}) }
+
+func (s *Service) build(m Meta, scope buildScope) (structs.Rule, error) {
 	r := structs.Rule{
 		Name: m.Name, Pack: m.Pack, Description: m.Description, Enabled: m.Enabled == nil || *m.Enabled,
 		Type: structs.RuleStandard, Criteria: m.Criteria, Tags: m.Tags,
@@ -98,15 +110,21 @@ func (s *Service) Build(m Meta) (structs.Rule, error) {
 	if r.Type != structs.RuleStandard && r.Type != structs.RuleBackstop {
 		return invalid("type", "%v is not standard or backstop", m.Type)
 	}
-	if !KnownTriggerType(r.Trigger.Type) {
-		return invalid("trigger.type", "unknown trigger type %q", r.Trigger.Type)
+	tt, ok := scope.triggerTypes[r.Trigger.Type]
+	if !ok {
+		if tt, ok = s.TriggerType(r.Trigger.Type); !ok {
+			return invalid("trigger.type", "unknown trigger type %q", r.Trigger.Type)
+		}
+	}
+	if err := validateTriggerParameters(tt, r.Trigger.Parameters); err != nil {
+		return invalid("trigger.parameters", "%v", err)
 	}
 	if r.Trigger.Type == TriggerWebhook {
 		if url, _ := r.Trigger.Parameters["url"].(string); trimURL(url) == "" {
 			return invalid("trigger.parameters.url", "a core.st2.webhook rule needs a url")
 		}
 	}
-	if r.Trigger.Type == TriggerIntervalTimer || r.Trigger.Type == TriggerDateTimer {
+	if isTimer(r.Trigger.Type) {
 		if _, _, err := timerTick(&r, time.Now()); err != nil {
 			return invalid("trigger.parameters", "%v", err)
 		}
@@ -114,11 +132,17 @@ func (s *Service) Build(m Meta) (structs.Rule, error) {
 	if _, err := criteria.Parse(r.Criteria); err != nil {
 		return invalid("criteria", "%v", err)
 	}
+	if err := checkTemplates(r.Criteria); err != nil {
+		return invalid("criteria", "%v", err)
+	}
 	if r.Action.Ref == "" {
 		return invalid("action.ref", "is required")
 	}
-	if _, err := s.cfg.State().ActionGet(r.Action.Ref); err != nil {
+	if _, err := s.cfg.State().ActionGet(r.Action.Ref); err != nil && !scope.actions[r.Action.Ref] {
 		return invalid("action.ref", "action %q does not exist", r.Action.Ref)
+	}
+	if err := checkTemplates(r.Action.Parameters); err != nil {
+		return invalid("action.parameters", "%v", err)
 	}
 	if r.Criteria == nil {
 		r.Criteria = map[string]any{}
@@ -127,6 +151,49 @@ func (s *Service) Build(m Meta) (structs.Rule, error) {
 		r.Action.Parameters = map[string]any{}
 	}
 	return r, nil
+}
+
+// validateTriggerParameters checks a rule's trigger parameters against
+// the type's parameters_schema (StackStorm's draft-4 form, required as a
+// boolean in the property). A type without properties takes anything.
+func validateTriggerParameters(tt *structs.TriggerType, values map[string]any) error {
+	props, _ := tt.ParametersSchema["properties"].(map[string]any)
+	if len(props) == 0 {
+		return nil
+	}
+	additional, _ := tt.ParametersSchema["additionalProperties"].(bool)
+	if _, set := tt.ParametersSchema["additionalProperties"]; !set {
+		additional = true
+	}
+	sch, err := params.Compile(props, additional)
+	if err != nil {
+		return fmt.Errorf("the trigger type's parameters_schema: %v", err)
+	}
+	return sch.Validate(nonNil(values))
+}
+
+// checkTemplates parses every Jinja string in v, so that a template that
+// can never render is refused when the rule is written.
+func checkTemplates(v any) error {
+	switch t := v.(type) {
+	case string:
+		if err := jinja.Check(t); err != nil {
+			return fmt.Errorf("template %q does not parse: %v", t, err)
+		}
+	case []any:
+		for _, x := range t {
+			if err := checkTemplates(x); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for _, x := range t {
+			if err := checkTemplates(x); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Create registers a new rule.

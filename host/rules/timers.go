@@ -11,12 +11,14 @@ import (
 
 	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/structs"
+	"github.com/squall-io/squall/host/rules/cron"
 )
 
 // Timer trigger types, StackStorm's.
 const (
 	TriggerIntervalTimer = "core.st2.IntervalTimer"
 	TriggerDateTimer     = "core.st2.DateTimer"
+	TriggerCronTimer     = "core.st2.CronTimer"
 )
 
 var intervalUnits = map[string]time.Duration{
@@ -49,8 +51,32 @@ func timerTick(r *structs.Rule, now time.Time) (time.Time, bool, error) {
 			return time.Time{}, false, err
 		}
 		return at, !now.Before(at) && at.After(r.CreatedAt), nil
+	case TriggerCronTimer:
+		sch, err := cron.Parse(p)
+		if err != nil {
+			return time.Time{}, false, err
+		}
+		// The latest tick in a short window before now: the loop looks
+		// four times a second, and a tick is fired once by its id.
+		from := now.Add(-cronWindow)
+		if from.Before(r.CreatedAt) {
+			from = r.CreatedAt
+		}
+		var tick time.Time
+		for t, ok := sch.Next(from); ok && !t.After(now); t, ok = sch.Next(t) {
+			tick = t
+		}
+		return tick, !tick.IsZero(), nil
 	}
 	return time.Time{}, false, nil
+}
+
+// cronWindow is how late a cron tick may still fire (a busy or new
+// leader); older ticks are missed, as StackStorm's misfire grace does.
+const cronWindow = 5 * time.Second
+
+func isTimer(t string) bool {
+	return t == TriggerIntervalTimer || t == TriggerDateTimer || t == TriggerCronTimer
 }
 
 func timerDate(p map[string]any) (time.Time, error) {
@@ -107,7 +133,7 @@ func (e *Engine) RunTimers(ctx context.Context, fire func(context.Context, *stru
 		fired := map[string]bool{}
 		sort.Slice(all, func(i, j int) bool { return all[i].Ref < all[j].Ref })
 		for _, r := range all {
-			if !r.Enabled || (r.Trigger.Type != TriggerIntervalTimer && r.Trigger.Type != TriggerDateTimer) {
+			if !r.Enabled || !isTimer(r.Trigger.Type) {
 				continue
 			}
 			tick, due, err := timerTick(r, now)
@@ -124,7 +150,7 @@ func (e *Engine) RunTimers(ctx context.Context, fire func(context.Context, *stru
 			ti := &structs.TriggerInstance{
 				ID: id, Trigger: r.Trigger.Type, Parameters: r.Trigger.Parameters, OccurrenceTime: now,
 				Status:  structs.TriggerInstancePending,
-				Payload: map[string]any{"executed_at": tick.Format("2006-01-02 15:04:05.000000+00:00"), "schedule": nil},
+				Payload: map[string]any{"executed_at": tick.UTC().Format("2006-01-02 15:04:05.000000+00:00"), "schedule": nil},
 			}
 			if err := fire(ctx, ti); err != nil && ctx.Err() == nil {
 				e.Logger.Warn("failed to fire a timer", "rule", r.Ref, "error", err)

@@ -47,7 +47,9 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(9)
+	s.leaderWG.Add(11)
+	go func() { defer s.leaderWG.Done(); s.rt.sensors.Run(ctx) }()
+	go func() { defer s.leaderWG.Done(); s.rt.engine.RunRetention(ctx, s.retention) }()
 	go func() { defer s.leaderWG.Done(); s.rt.engine.RunTimers(ctx, s.rt.rules.FireInstance) }()
 	go func() { defer s.leaderWG.Done(); s.rt.engine.Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.liveness().Run(ctx) }()

@@ -22,6 +22,7 @@ import (
 	"github.com/squall-io/squall/host/pluginmgr"
 	"github.com/squall-io/squall/host/rules"
 	"github.com/squall-io/squall/host/scheduler"
+	"github.com/squall-io/squall/host/sensors"
 	builtinpacks "github.com/squall-io/squall/packs"
 )
 
@@ -34,6 +35,7 @@ type runtime struct {
 	executions *executions.Service
 	rules      *rules.Service
 	engine     *rules.Engine
+	sensors    *sensors.Manager
 	plugins    *pluginmgr.Manager
 	dispatcher *dispatcher.Dispatcher
 	audit      *audit.Log
@@ -85,26 +87,30 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 			return err
 		}
 	}
+	newID := func() string { return executions.NewID(time.Now()) }
+	rt.rules = rules.New(rules.Config{Raft: s.node, State: st, NewID: newID, Logger: s.logger})
 	rt.actions = actions.New(actions.Config{
 		Raft: s.node, State: st, PacksPaths: paths, BuiltinPacks: names, ConfigsDir: configsDir,
-		NewID: func() string { return executions.NewID(time.Now()) }, Logger: s.logger,
+		NewID: newID, PackRules: rt.rules.LoadPackRules, Logger: s.logger,
 	})
 	rt.executions = executions.New(executions.Config{
 		Raft: s.node, State: st, Scheduler: scheduler.New(s.node.ID(), st), Render: render, Logger: s.logger,
 		Node: s.node.ID(), Audit: rt.audit,
 	})
-	newID := func() string { return executions.NewID(time.Now()) }
-	rt.rules = rules.New(rules.Config{Raft: s.node, State: st, NewID: newID, Logger: s.logger})
 	rt.engine = &rules.Engine{
 		State: st, Raft: s.node, Executions: rt.executions, NewID: newID, User: auth.AdminUser, Logger: s.logger,
 	}
 	if cipher != nil {
 		rt.engine.Decrypt = cipher.Decrypt
 	}
-	rt.plugins = pluginmgr.New(pluginmgr.Config{
-		Dir: pluginDir, Host: hostservice.New(s.node.ID(), st, s.datastore, s.logger), Logger: s.logger,
-		OnChange: rt.changed,
+	host := hostservice.New(s.node.ID(), st, s.datastore, s.logger)
+	rt.plugins = pluginmgr.New(pluginmgr.Config{Dir: pluginDir, Host: host, Logger: s.logger, OnChange: rt.changed})
+	rt.sensors = sensors.New(sensors.Config{
+		State: st, Raft: s.node, Rules: rt.rules, Plugins: rt.plugins, PackDir: s.packDir, Logger: s.logger,
 	})
+	// Sensors use the datastore as the admin user, as StackStorm's sensor
+	// container does with its service token.
+	host.SetSensors(rt.sensors, auth.AdminUser)
 	rt.dispatcher = dispatcher.New(dispatcher.Config{
 		Node: s.node.ID(), Raft: s.node, State: st, Plugins: rt.plugins, Bus: rt.bus, Render: render,
 		PackDir: s.packDir, Token: s.auth.ExecutionToken, APIURL: "http://" + s.cfg.HTTPAddr + "/v1",
@@ -205,6 +211,9 @@ func (s *Server) publishRunners(ctx context.Context) {
 	}
 	for ctx.Err() == nil {
 		_, err := s.node.Apply(ctx, command.NodeRunners, command.NodeRunnersRequest{Runners: nr})
+		if err == nil {
+			err = sensors.Register(ctx, s.node, s.rt.plugins.SensorPlugins(), func() string { return executions.NewID(time.Now()) })
+		}
 		if err == nil {
 			s.logger.Debug("published runner types", "count", len(nr.RunnerTypes))
 			return

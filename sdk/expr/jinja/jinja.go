@@ -202,6 +202,22 @@ func quote(tmpl string) string {
 	return strconv.Quote(tmpl)
 }
 
+// Check parses tmpl without rendering it: a syntax error is reported
+// before the template is ever used (a rule's criteria at create).
+func Check(tmpl string) error {
+	if !HasTemplate(tmpl) {
+		return nil
+	}
+	loader, err := loaders.NewMemoryLoader(map[string]string{rootName: tmpl})
+	if err != nil {
+		return err
+	}
+	if _, err := exec.NewTemplate(rootName, renderConfig, loader, environment); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "failed to parse template '"+tmpl+"': "))
+	}
+	return checkPercentFormat(tmpl)
+}
+
 func render(tmpl string, ctx map[string]any, native bool, st *renderState) (any, error) {
 	// An in-memory loader holding only this template: include/import/extends
 	// must not read the host's files.
