@@ -238,6 +238,20 @@ func (s *Service) Triggers(types ...string) ([]Trigger, error) {
 	return out, nil
 }
 
+// Trigger returns the trigger with this ref or id that a rule uses.
+func (s *Service) Trigger(refOrID string) (Trigger, bool) {
+	all, err := s.Triggers()
+	if err != nil {
+		return Trigger{}, false
+	}
+	for _, t := range all {
+		if t.Ref == refOrID || t.ID == refOrID {
+			return t, true
+		}
+	}
+	return Trigger{}, false
+}
+
 func nonNil(m map[string]any) map[string]any {
 	if m == nil {
 		return map[string]any{}

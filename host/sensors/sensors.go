@@ -134,10 +134,17 @@ func (m *Manager) Dispatch(ctx context.Context, id string, req sdkhost.DispatchR
 	if !ok {
 		return "", fmt.Errorf("sensor run %s is not running: %w", id, sdkhost.ErrPermissionDenied)
 	}
-	if _, known := m.cfg.Rules.TriggerType(req.Trigger); !known {
-		return "", fmt.Errorf("sensor %s dispatched unknown trigger type %q: %w", r.ref, req.Trigger, sdkhost.ErrInvalid)
+	// A sensor names a trigger type, or (for a type with parameters) the
+	// trigger it was given, which carries the parameters rules match on.
+	typ, params := req.Trigger, map[string]any(nil)
+	if _, known := m.cfg.Rules.TriggerType(typ); !known {
+		t, ok := m.cfg.Rules.Trigger(req.Trigger)
+		if !ok {
+			return "", fmt.Errorf("sensor %s dispatched unknown trigger %q: %w", r.ref, req.Trigger, sdkhost.ErrInvalid)
+		}
+		typ, params = t.Type, t.Parameters
 	}
-	ti, err := m.cfg.Rules.Fire(ctx, req.Trigger, nil, req.Payload, req.TraceTag)
+	ti, err := m.cfg.Rules.Fire(ctx, typ, params, req.Payload, req.TraceTag)
 	if err != nil {
 		return "", err
 	}

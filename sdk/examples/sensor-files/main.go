@@ -43,9 +43,15 @@ func (files) Info() sensor.Info {
 // Run polls each watched directory; files present when a directory is
 // first watched are not reported.
 func (files) Run(ctx context.Context, run *sensor.Run, started func()) error {
-	seen := map[string]map[string]bool{} // dir -> file names
+	// Per watched directory: the trigger to dispatch (its ref carries the
+	// rule's parameters) and the file names already seen.
+	type watched struct {
+		trigger string
+		known   map[string]bool
+	}
+	seen := map[string]*watched{}
 	watch := func(triggers []sensor.Trigger) {
-		next := map[string]map[string]bool{}
+		next := map[string]*watched{}
 		for _, t := range triggers {
 			dir, _ := t.Parameters["path"].(string)
 			if dir == "" {
@@ -54,7 +60,7 @@ func (files) Run(ctx context.Context, run *sensor.Run, started func()) error {
 			if old, ok := seen[dir]; ok {
 				next[dir] = old
 			} else {
-				next[dir] = list(dir)
+				next[dir] = &watched{trigger: t.Ref, known: list(dir)}
 			}
 		}
 		seen = next
@@ -74,8 +80,8 @@ func (files) Run(ctx context.Context, run *sensor.Run, started func()) error {
 		case ts := <-run.Updates:
 			watch(ts)
 		case <-tick.C:
-			for dir, known := range seen {
-				if err := poll(ctx, run.Host, dir, known); err != nil {
+			for dir, w := range seen {
+				if err := poll(ctx, run.Host, w.trigger, dir, w.known); err != nil {
 					return err
 				}
 			}
@@ -92,7 +98,7 @@ func list(dir string) map[string]bool {
 	return names
 }
 
-func poll(ctx context.Context, host hostservice.Client, dir string, known map[string]bool) error {
+func poll(ctx context.Context, host hostservice.Client, trigger, dir string, known map[string]bool) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil // a directory that does not exist yet has no new files
@@ -106,7 +112,7 @@ func poll(ctx context.Context, host hostservice.Client, dir string, known map[st
 			continue
 		}
 		payload := map[string]any{"path": filepath.Join(dir, e.Name()), "name": e.Name(), "size": info.Size()}
-		if _, err := host.Dispatch(ctx, hostservice.DispatchRequest{Trigger: triggerType, Payload: payload}); err != nil {
+		if _, err := host.Dispatch(ctx, hostservice.DispatchRequest{Trigger: trigger, Payload: payload}); err != nil {
 			return fmt.Errorf("failed to dispatch %s: %w", e.Name(), err)
 		}
 		known[e.Name()] = true
