@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/squall-io/squall/sdk/python"
 )
 
 // forkServer is a long-lived interpreter that forks a child per run (see
@@ -95,7 +97,7 @@ func (f *forkServer) ensure() error {
 }
 
 // spawn forks a child for one run and hands it the run's pipes.
-func (f *forkServer) spawn(p *pipes) (process, error) {
+func (f *forkServer) spawn(p *python.Pipes) (process, error) {
 	f.mu.Lock()
 	sock := f.sock
 	f.mu.Unlock()
@@ -104,7 +106,7 @@ func (f *forkServer) spawn(p *pipes) (process, error) {
 		return nil, err
 	}
 	var fds []int
-	for _, file := range p.theirs() {
+	for _, file := range p.Theirs() {
 		fds = append(fds, int(file.Fd()))
 	}
 	if _, _, err := conn.WriteMsgUnix([]byte{'x'}, syscall.UnixRights(fds...), nil); err != nil {

@@ -4,7 +4,6 @@
 package pyrunner
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"embed"
@@ -14,13 +13,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/squall-io/squall/sdk/python"
 	"github.com/squall-io/squall/sdk/runner"
 )
 
@@ -30,45 +29,25 @@ const TypeName = "python-script"
 // MaxOutput caps what the result keeps of stdout and of stderr.
 const MaxOutput = 1 << 20
 
-//go:embed compat
+// compat is the runner's own Python: its wrapper and fork server, and
+// st2common.runners; the rest of st2common is shared (sdk/python).
+//
+//go:embed all:compat
 var compat embed.FS
 
 // Runner runs python-script actions.
 type Runner struct {
-	python string // interpreter for packs without a virtualenv
-
-	once   sync.Once
-	libDir string // where the compat layer is written
-	libErr error
-	venvs  *venvs
-
-	resolveOnce sync.Once
-	real        string // the interpreter behind r.python
+	interps *python.Interpreters
+	lib     *python.Library
 
 	fsMu    sync.Mutex
 	servers map[string]*forkServer // by interpreter
 }
 
-// resolved is the interpreter's own path: a wrapper such as a pyenv shim
-// costs about 100 ms per start, more than Python itself.
-func (r *Runner) resolved() string {
-	r.resolveOnce.Do(func() {
-		r.real = r.python
-		out, err := exec.Command(r.python, "-c", "import sys; print(sys.executable)").Output()
-		if p := strings.TrimSpace(string(out)); err == nil && p != "" {
-			r.real = p
-		}
-	})
-	return r.real
-}
-
 // New returns the runner; SQUALL_PYTHON names the interpreter (python3).
 func New() *Runner {
-	py := os.Getenv("SQUALL_PYTHON")
-	if py == "" {
-		py = "python3"
-	}
-	return &Runner{python: py, venvs: newVenvs(py), servers: map[string]*forkServer{}}
+	own, _ := fs.Sub(compat, "compat")
+	return &Runner{interps: python.NewInterpreters(), lib: python.NewLibrary(own), servers: map[string]*forkServer{}}
 }
 
 // Info declares python-script with StackStorm's runner parameters.
@@ -91,33 +70,6 @@ func (*Runner) Info() runner.Info {
 	}}}
 }
 
-// lib writes the compatibility layer once per plugin process.
-func (r *Runner) lib() (string, error) {
-	r.once.Do(func() {
-		dir, err := os.MkdirTemp("", "squall-python-")
-		if err != nil {
-			r.libErr = err
-			return
-		}
-		r.libErr = fs.WalkDir(compat, "compat", func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			dst := filepath.Join(dir, strings.TrimPrefix(p, "compat"))
-			if d.IsDir() {
-				return os.MkdirAll(dst, 0o755)
-			}
-			data, err := compat.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(dst, data, 0o644)
-		})
-		r.libDir = dir
-	})
-	return r.libDir, r.libErr
-}
-
 // Run runs one action.
 func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output) (runner.Result, error) {
 	if req.Action.EntryPoint == "" {
@@ -126,16 +78,13 @@ func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output
 	if _, err := os.Stat(req.Action.EntryPoint); err != nil {
 		return runner.Result{}, fmt.Errorf("entry point: %w", err)
 	}
-	lib, err := r.lib()
+	lib, err := r.lib.Dir()
 	if err != nil {
 		return runner.Result{}, fmt.Errorf("failed to write the st2common compatibility layer: %w", err)
 	}
-	python, err := r.venvs.interpreter(ctx, req.Action.Pack, req.Action.PackPath)
+	py, err := r.interps.ForPack(ctx, req.Action.Pack, req.Action.PackPath)
 	if err != nil {
 		return runner.Result{}, err
-	}
-	if python == r.python {
-		python = r.resolved()
 	}
 	timeout := req.Timeout
 	if t, ok := req.RunnerParameters["timeout"].(json.Number); ok {
@@ -149,7 +98,7 @@ func (r *Runner) Run(ctx context.Context, req *runner.Request, out runner.Output
 		runCtx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	return r.exec(runCtx, req, out, python, lib, timeout)
+	return r.exec(runCtx, req, out, py, lib, timeout)
 }
 
 // invocation is the first line the wrapper reads. Env and Cwd are set for
@@ -164,32 +113,32 @@ type invocation struct {
 	Cwd        string            `json:"cwd,omitempty"`
 }
 
-func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Output, python, lib string, timeout time.Duration) (runner.Result, error) {
-	p, err := newPipes()
+func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Output, py, lib string, timeout time.Duration) (runner.Result, error) {
+	p, err := python.NewPipes(false)
 	if err != nil {
 		return runner.Result{}, err
 	}
-	defer p.closeOurs()
+	defer p.Close()
 	env := environ(req, lib)
 	cwd := filepath.Dir(req.Action.EntryPoint)
 	var proc process
 	forked := false
-	if fs := r.forkServer(python, lib); fs != nil {
+	if fs := r.forkServer(py, lib); fs != nil {
 		if proc, err = fs.spawn(p); err == nil {
 			forked = true
 		}
 	}
 	if !forked {
-		if proc, err = direct(python, lib, env, cwd, p); err != nil {
+		if proc, err = direct(py, lib, env, cwd, p); err != nil {
 			return runner.Result{}, err
 		}
 	}
-	p.closeTheirs()
+	p.CloseTheirs()
 	stdout, stderr := &capped{limit: MaxOutput}, &capped{limit: MaxOutput}
 	var copying sync.WaitGroup
 	copying.Add(2)
-	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stdout, out.Stdout()), p.stdoutR) }()
-	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stderr, out.Stderr()), p.stderrR) }()
+	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stdout, out.Stdout()), p.Stdout) }()
+	go func() { defer copying.Done(); _, _ = io.Copy(io.MultiWriter(stderr, out.Stderr()), p.Stderr) }()
 
 	level, _ := req.RunnerParameters["log_level"].(string)
 	if req.RunnerParameters["debug"] == true || level == "" {
@@ -203,9 +152,9 @@ func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Outpu
 		inv.Env, inv.Cwd = envMap(env), cwd
 	}
 	first, _ := json.Marshal(inv)
-	_, _ = p.ansW.Write(append(first, '\n'))
+	_, _ = p.Answers.Write(append(first, '\n'))
 	outcome := make(chan *bridgeResult, 1)
-	go func() { outcome <- serveBridge(ctx, req, p.reqR, p.ansW) }()
+	go func() { outcome <- serveBridge(ctx, req, p.Requests, p.Answers) }()
 
 	done := make(chan int, 1)
 	go func() { done <- proc.wait() }()
@@ -223,7 +172,7 @@ func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Outpu
 	select {
 	case res = <-outcome:
 	case <-time.After(2 * time.Second):
-		p.reqR.Close()
+		p.Requests.Close()
 		res = <-outcome
 	}
 	return result(ctx, code, res, stdout, stderr, timeout), nil
@@ -231,14 +180,14 @@ func (r *Runner) exec(ctx context.Context, req *runner.Request, out runner.Outpu
 
 // waitCopies waits for the output to drain; a grandchild that keeps the
 // pipes open does not hold the run beyond a moment.
-func waitCopies(wg *sync.WaitGroup, p *pipes) {
+func waitCopies(wg *sync.WaitGroup, p *python.Pipes) {
 	drained := make(chan struct{})
 	go func() { wg.Wait(); close(drained) }()
 	select {
 	case <-drained:
 	case <-time.After(2 * time.Second):
-		p.stdoutR.Close()
-		p.stderrR.Close()
+		p.Stdout.Close()
+		p.Stderr.Close()
 		<-drained
 	}
 }
@@ -328,13 +277,4 @@ func (c *capped) String() string {
 		return c.buf.String()
 	}
 	return fmt.Sprintf("%s\n[output truncated: %d more bytes not kept]", c.buf.String(), c.dropped)
-}
-
-// readLines calls fn for each line of r until EOF.
-func readLines(r io.Reader, fn func([]byte)) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	for sc.Scan() {
-		fn(sc.Bytes())
-	}
 }

@@ -40,7 +40,7 @@ def _action_class(module, entry_point):
 
 
 def main():
-    _, channel_in = squall_bridge._channel()
+    channel_in = squall_bridge.answers_channel()
     invocation = json.loads(channel_in.readline())
     if "env" in invocation:  # forked by squall_forkserver: this run's environment
         os.environ.clear()

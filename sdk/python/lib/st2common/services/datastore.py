@@ -1,8 +1,10 @@
-"""The datastore as an action sees it (StackStorm's ActionDatastoreService).
+"""The datastore as actions and sensors see it (StackStorm's
+ActionDatastoreService and SensorDatastoreService).
 
-Every call goes to the squall host, which applies the rights of the user
-who ran the execution. "local" names are prefixed with the pack and the
-action class, as StackStorm does, so two actions' keys never collide.
+Every call goes to the squall host, which applies the rights of the
+caller: the user who ran the execution, or the sensor. "local" names are
+prefixed with the pack and the class ("<pack>.<Class>:"), as StackStorm
+does, so that two classes' keys never collide.
 """
 import squall_bridge
 from st2common.constants.keyvalue import (
@@ -38,14 +40,16 @@ class KeyValuePair(object):
         return "<KeyValuePair name=%s,value=%s>" % (self.name, self.value)
 
 
-class ActionDatastoreService(object):
+class BaseDatastoreService(object):
+    DATASTORE_NAME_SEPARATOR = DATASTORE_KEY_SEPARATOR
+
     def __init__(self, logger, pack_name, class_name):
         self._logger = logger
         self._pack_name = pack_name
         self._class_name = class_name
 
     def _prefix(self):
-        return "%s.%s%s" % (self._pack_name, self._class_name, DATASTORE_KEY_SEPARATOR)
+        return "%s.%s%s" % (self._pack_name, self._class_name, self.DATASTORE_NAME_SEPARATOR)
 
     def _name(self, name, local):
         return self._prefix() + name if local else name
@@ -73,3 +77,17 @@ class ActionDatastoreService(object):
     def delete_value(self, name, local=True, scope=SYSTEM_SCOPE):
         answer = squall_bridge.call("delete", name=self._name(name, local), scope=_scope(scope))
         return bool(answer)
+
+
+class ActionDatastoreService(BaseDatastoreService):
+    """An action's datastore; StackStorm's auth_token is not needed."""
+
+    def __init__(self, logger, pack_name, class_name, auth_token=None):
+        super(ActionDatastoreService, self).__init__(logger, pack_name, class_name)
+
+
+class SensorDatastoreService(BaseDatastoreService):
+    """A sensor's datastore; StackStorm's api_username is not needed."""
+
+    def __init__(self, logger, pack_name, class_name, api_username=None):
+        super(SensorDatastoreService, self).__init__(logger, pack_name, class_name)

@@ -1,4 +1,4 @@
-package pyrunner
+package python
 
 import (
 	"bytes"
@@ -14,8 +14,9 @@ import (
 )
 
 // venvs creates a virtualenv per pack that has a requirements.txt, on the
-// first run of one of its actions (StackStorm creates it at install), in
-// the plugin's cache: <cache>/squall/virtualenvs/<pack>-<hash>. A changed
+// first run of one of its actions or sensors (StackStorm creates it at
+// install), in the plugin's cache: <cache>/squall/virtualenvs/<pack>-<hash>
+// (SQUALL_PYTHON_VIRTUALENVS overrides the root). A changed
 // requirements.txt gets a new one.
 type venvs struct {
 	python string
@@ -25,10 +26,12 @@ type venvs struct {
 	ready map[string]*venv
 }
 
+// venv is one pack virtualenv. A failed creation is not remembered: it
+// may have failed because the run that asked was stopped (a sensor stopped
+// during pip install), and the next run tries again.
 type venv struct {
-	once   sync.Once
-	python string
-	err    error
+	mu     sync.Mutex // held while creating, so that one run creates it
+	python string     // set once it exists
 }
 
 func newVenvs(python string) *venvs {
@@ -43,7 +46,7 @@ func newVenvs(python string) *venvs {
 	return &venvs{python: python, root: root, ready: map[string]*venv{}}
 }
 
-// interpreter returns the Python that runs the pack's actions.
+// interpreter returns the Python that runs the pack's code.
 func (v *venvs) interpreter(ctx context.Context, pack, packPath string) (string, error) {
 	reqs, err := os.ReadFile(filepath.Join(packPath, "requirements.txt"))
 	if packPath == "" || os.IsNotExist(err) {
@@ -61,8 +64,16 @@ func (v *venvs) interpreter(ctx context.Context, pack, packPath string) (string,
 		v.ready[dir] = e
 	}
 	v.mu.Unlock()
-	e.once.Do(func() { e.python, e.err = v.create(ctx, dir, reqs) })
-	return e.python, e.err
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.python == "" {
+		py, err := v.create(ctx, dir, reqs)
+		if err != nil {
+			return "", err
+		}
+		e.python = py
+	}
+	return e.python, nil
 }
 
 // create makes the virtualenv unless a complete one is there already.

@@ -1,1 +1,0 @@
-"""squall's compatibility layer for StackStorm actions: only what actions import."""
