@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -34,7 +35,21 @@ type Engine struct {
 	// User runs the executions rules start (StackStorm's system user).
 	User   string
 	Logger hclog.Logger
+
+	mu       sync.Mutex
+	criteria map[string]parsedCriteria // by rule ref
 }
+
+// parsedCriteria caches a rule's parsed criteria until the rule changes.
+type parsedCriteria struct {
+	modify uint64
+	crit   map[string]criteria.Criterion
+	err    error
+}
+
+// enforceWorkers bounds the instances evaluated and written at once; the
+// writes of concurrent workers share raft entries (group commit).
+const enforceWorkers = 32
 
 // Run processes pending instances until ctx ends (leadership lost). A new
 // leader picks up what the old one left: RuleEnforce is applied once.
@@ -47,17 +62,11 @@ func (e *Engine) Run(ctx context.Context) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		for _, ti := range pending {
-			req := e.Evaluate(ti)
-			if _, err := e.Raft.Apply(ctx, command.RuleEnforce, req); err != nil {
-				if ctx.Err() == nil {
-					logger.Warn("failed to record rule enforcements; retrying", "trigger_instance", ti.ID, "error", err)
-					sleep(ctx, time.Second)
-				}
-				break
-			}
-		}
 		if len(pending) > 0 {
+			if err := e.enforce(ctx, pending); err != nil && ctx.Err() == nil {
+				logger.Warn("failed to record rule enforcements; retrying", "error", err)
+				sleep(ctx, time.Second)
+			}
 			continue
 		}
 		select {
@@ -66,6 +75,35 @@ func (e *Engine) Run(ctx context.Context) {
 		case <-time.After(time.Second): // a snapshot restore swaps the store
 		}
 	}
+}
+
+// enforce evaluates and records instances with a pool of workers and
+// returns the first error.
+func (e *Engine) enforce(ctx context.Context, pending []*structs.TriggerInstance) error {
+	work := make(chan *structs.TriggerInstance)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first error
+	for w := 0; w < min(enforceWorkers, len(pending)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ti := range work {
+				if _, err := e.Raft.Apply(ctx, command.RuleEnforce, e.Evaluate(ti)); err != nil {
+					once.Do(func() { first = fmt.Errorf("trigger instance %s: %w", ti.ID, err) })
+				}
+			}
+		}()
+	}
+	for _, ti := range pending {
+		if ctx.Err() != nil {
+			break
+		}
+		work <- ti
+	}
+	close(work)
+	wg.Wait()
+	return first
 }
 
 func sleep(ctx context.Context, d time.Duration) {
@@ -79,7 +117,7 @@ func sleep(ctx context.Context, d time.Duration) {
 // or, when none does, the backstop rules it matches.
 func (e *Engine) Evaluate(ti *structs.TriggerInstance) command.RuleEnforceRequest {
 	req := command.RuleEnforceRequest{Instance: ti.ID, Status: structs.TriggerInstanceProcessed}
-	rules, err := e.State().Rules()
+	rules, err := e.State().RulesForTrigger(ti.Trigger)
 	if err != nil {
 		req.Status = structs.TriggerInstanceProcessingFailed
 		return req
@@ -137,7 +175,7 @@ func (e *Engine) matching(rules []*structs.Rule, ti *structs.TriggerInstance, ct
 	render := func(s string) (any, error) { return jinja.RenderWith(s, ctx, jinja.Options{Decrypt: e.Decrypt}) }
 	var out []*structs.Rule
 	for _, r := range rules {
-		crit, err := criteria.Parse(r.Criteria)
+		crit, err := e.parsed(r)
 		if err != nil {
 			e.Logger.Warn("rule has bad criteria", "rule", r.Ref, "error", err)
 			continue
@@ -152,6 +190,21 @@ func (e *Engine) matching(rules []*structs.Rule, ti *structs.TriggerInstance, ct
 		}
 	}
 	return out
+}
+
+// parsed returns a rule's criteria, parsed once per rule version.
+func (e *Engine) parsed(r *structs.Rule) (map[string]criteria.Criterion, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c, ok := e.criteria[r.Ref]; ok && c.modify == r.ModifyIdx {
+		return c.crit, c.err
+	}
+	crit, err := criteria.Parse(r.Criteria)
+	if e.criteria == nil {
+		e.criteria = map[string]parsedCriteria{}
+	}
+	e.criteria[r.Ref] = parsedCriteria{modify: r.ModifyIdx, crit: crit, err: err}
+	return crit, err
 }
 
 // context is what rule templates see: trigger (the payload) and st2kv.

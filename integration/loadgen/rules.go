@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,7 +16,8 @@ import (
 
 // runRules measures trigger instances per second through webhooks into
 // 100 rules on one url, each matching one value of the body's k: one
-// instance in ten fires one rule (core.noop). The rate counts instances
+// instance in ten fires one rule (core.noop); then webhook-to-action-
+// finished latency. The rate counts instances
 // accepted (202) and then processed by the rules engine, so it includes
 // draining what the load left pending.
 func (b *bench) runRules(label string, n *harness.Node, token string) {
@@ -38,6 +41,81 @@ func (b *bench) runRules(label string, n *harness.Node, token string) {
 		fmt.Printf("%-10s %-28s %7s %10s accepted at %.0f/s, all processed %.2fs after the load\n", "", "", "", "",
 			float64(accepted)/elapsed.Seconds(), drained.Seconds())
 	}
+	b.runLatency(label, n, token)
+}
+
+// runLatency measures, one webhook at a time, how long from the POST
+// until the stream reports the execution it started (core.local true)
+// succeeded.
+func (b *bench) runLatency(label string, n *harness.Node, token string) {
+	rule := map[string]any{
+		"name": "bench_latency", "pack": "bench",
+		"trigger": map[string]any{"type": "core.st2.webhook", "parameters": map[string]any{"url": "latency"}},
+		"action":  map[string]any{"ref": "core.local", "parameters": map[string]any{"cmd": "true {{ trigger.body.seq }}"}},
+	}
+	if status, body, err := n.Request("POST", "/api/v1/rules", token, rule); err != nil || status != 201 {
+		fail(fmt.Errorf("create latency rule: %v %d %s", err, status, body))
+	}
+	req, _ := http.NewRequest("GET", n.URL+"/stream/v1/stream?events=st2.execution__update", nil)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		fail(fmt.Errorf("open the stream: %v", err))
+	}
+	defer resp.Body.Close()
+	done := make(chan string, 16) // the cmd of each succeeded execution
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line, ok := strings.CutPrefix(sc.Text(), "data: ")
+			if !ok {
+				continue
+			}
+			var ev struct {
+				Status     string         `json:"status"`
+				Parameters map[string]any `json:"parameters"`
+			}
+			if json.Unmarshal([]byte(line), &ev) == nil && ev.Status == "succeeded" {
+				if cmd, ok := ev.Parameters["cmd"].(string); ok {
+					done <- cmd
+				}
+			}
+		}
+		close(done)
+	}()
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(b.duration)
+	for seq := 0; time.Now().Before(deadline); seq++ {
+		want := fmt.Sprintf("true %d", seq)
+		t0 := time.Now()
+		status, _, err := n.Request("POST", "/api/v1/webhooks/latency", token, map[string]any{"seq": seq})
+		if err != nil || status != 202 {
+			errs++
+			continue
+		}
+		timeout := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case cmd, ok := <-done:
+				if !ok {
+					fail(fmt.Errorf("the stream ended"))
+				}
+				if cmd == want {
+					lat = append(lat, time.Since(t0))
+					break wait
+				}
+			case <-timeout:
+				errs++
+				break wait
+			}
+		}
+	}
+	p50, p99 := percentiles(lat)
+	r := result{rate: float64(len(lat)) / b.duration.Seconds(), p50: p50, p99: p99, errors: errs}
+	r.print(label, "webhook -> core.local done", 1)
 }
 
 func (b *bench) webhookLoad(n *harness.Node, token string, clients int) (int, int, time.Duration, time.Duration, time.Duration) {
