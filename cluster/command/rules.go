@@ -30,6 +30,9 @@ type RuleDeleteRequest struct {
 // source is answered.
 type TriggerFireRequest struct {
 	Instance structs.TriggerInstance
+	// Verdict, when the leader evaluated the instance as it fired it, is
+	// applied in the same transaction: the instance is recorded processed.
+	Verdict *RuleEnforceRequest
 }
 
 // RuleEnforceRequest is the rules engine's verdict on one instance: its

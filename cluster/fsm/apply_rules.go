@@ -55,7 +55,8 @@ func applyRuleDelete(s *state.Store, body []byte) any {
 	return nil
 }
 
-func applyTriggerFire(s *state.Store, body []byte, index uint64) any {
+func applyTriggerFire(s *state.Store, body []byte, seq *seqs) any {
+	index := seq.index
 	var req command.TriggerFireRequest
 	decode(body, &req)
 	txn := s.Txn(true)
@@ -67,6 +68,11 @@ func applyTriggerFire(s *state.Store, body []byte, index uint64) any {
 	ti.CreateIdx, ti.ModifyIdx = index, index
 	if err := recordInstance(txn, &ti, nil, index); err != nil {
 		return err
+	}
+	if req.Verdict != nil {
+		if err := enforceTxn(txn, req.Verdict, seq); err != nil {
+			return err
+		}
 	}
 	txn.Commit()
 	return nil
@@ -104,6 +110,15 @@ func applyRuleEnforce(s *state.Store, body []byte, seq *seqs) any {
 	decode(body, &req)
 	txn := s.Txn(true)
 	defer txn.Abort()
+	if err := enforceTxn(txn, &req, seq); err != nil {
+		return err
+	}
+	txn.Commit()
+	return nil
+}
+
+// enforceTxn records a verdict on a pending instance (see applyRuleEnforce).
+func enforceTxn(txn *memdb.Txn, req *command.RuleEnforceRequest, seq *seqs) error {
 	ti, err := state.TriggerInstanceGetTxn(txn, req.Instance)
 	if err != nil {
 		return err
@@ -166,6 +181,5 @@ func applyRuleEnforce(s *state.Store, body []byte, seq *seqs) any {
 			return err
 		}
 	}
-	txn.Commit()
 	return nil
 }

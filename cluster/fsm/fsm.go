@@ -130,7 +130,7 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 	case command.RuleDelete:
 		return applyRuleDelete(s, body)
 	case command.TriggerFire:
-		return applyTriggerFire(s, body, seq.index)
+		return applyTriggerFire(s, body, seq)
 	case command.RuleEnforce:
 		return applyRuleEnforce(s, body, seq)
 	case command.TriggerTypePut:

@@ -99,3 +99,64 @@ func TestActionTriggerOnlyWhenListenedTo(t *testing.T) {
 		t.Fatalf("result in payload: %+v", ti.Payload)
 	}
 }
+
+// TestFireWithVerdictAndTraces: an instance fired with the leader's
+// verdict is processed in the same command, and its trace links the
+// instance, the rule and the execution; a datastore create fires
+// core.st2.key_value_pair.create only while a rule listens.
+func TestFireWithVerdictAndTraces(t *testing.T) {
+	f := testFSM(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ti := structs.TriggerInstance{ID: "ti1", Trigger: "core.st2.webhook", Status: structs.TriggerInstancePending, OccurrenceTime: t0, TraceTag: "tag-1"}
+	verdict := &command.RuleEnforceRequest{
+		Instance: "ti1", Status: structs.TriggerInstanceProcessed,
+		Enforcements: []structs.RuleEnforcement{{ID: "en1", Rule: "p.r", RuleID: "r1", TriggerInstance: "ti1", Execution: "ex1", EnforcedAt: t0}},
+		Executions:   []structs.Execution{{ID: "ex1", Status: structs.ExecScheduled, Node: "n1", StartTimestamp: t0, Action: structs.ExecAction{Ref: "core.noop"}}},
+	}
+	must(apply(t, f, 1, command.TriggerFire, command.TriggerFireRequest{Instance: ti, Verdict: verdict}))
+	s := f.State()
+	got, err := s.TriggerInstanceGet("ti1")
+	must(err)
+	if got.Status != structs.TriggerInstanceProcessed || got.TraceID == "" {
+		t.Fatalf("instance: %+v", got)
+	}
+	tr, err := s.TraceGet(got.TraceID)
+	must(err)
+	if tr.Tag != "tag-1" || len(tr.TriggerInstances) != 1 || len(tr.Rules) != 1 || len(tr.Executions) != 1 ||
+		tr.Executions[0].CausedBy["id"] != "r1:ti1" || tr.Rules[0].CausedBy["id"] != "ti1" {
+		t.Fatalf("trace: %+v", tr)
+	}
+	if e, err := s.ExecGet("ex1"); err != nil || e.TraceID != tr.ID || e.TraceTag != "tag-1" {
+		t.Fatalf("execution's trace: %+v %v", e, err)
+	}
+	// A child execution joins its parent's trace.
+	must(apply(t, f, 2, command.ExecCreate, command.ExecCreateRequest{Execution: structs.Execution{
+		ID: "child", Parent: "ex1", Status: structs.ExecScheduled, Node: "n1", StartTimestamp: t0, Action: structs.ExecAction{Ref: "core.noop"},
+	}}))
+	if tr, _ := s.TraceGet(got.TraceID); len(tr.Executions) != 2 || tr.Executions[1].CausedBy["id"] != "ex1" {
+		t.Fatalf("child not in the trace: %+v", tr)
+	}
+
+	kvSet := func(index uint64, name string) {
+		must(apply(t, f, index, command.KVSet, command.KVSetRequest{Item: structs.KeyValuePair{Name: name, Value: "v", Scope: structs.ScopeSystem}, Now: t0}))
+	}
+	kvSet(3, "quiet")
+	must(apply(t, f, 4, command.RulePut, command.RulePutRequest{Mode: command.RuleCreate, Now: t0, Rule: structs.Rule{
+		Ref: "p.kv", Pack: "p", Name: "kv", Enabled: true, Type: structs.RuleStandard,
+		Trigger: structs.RuleTrigger{Type: "core.st2.key_value_pair.create"}, Action: structs.RuleAction{Ref: "core.noop"},
+	}}))
+	kvSet(5, "heard")
+	pending, _, _ := s.PendingTriggerInstances()
+	if len(pending) != 1 {
+		t.Fatalf("kv instances: %d", len(pending))
+	}
+	obj, _ := pending[0].Payload["object"].(map[string]any)
+	if pending[0].Trigger != "core.st2.key_value_pair.create" || obj["name"] != "heard" {
+		t.Fatalf("kv instance: %+v", pending[0])
+	}
+}

@@ -21,10 +21,30 @@ func (s *Service) Fire(ctx context.Context, trigger string, params, payload map[
 		ID: s.cfg.NewID(), Trigger: trigger, Parameters: params, Payload: payload,
 		OccurrenceTime: time.Now().UTC(), Status: structs.TriggerInstancePending, TraceTag: traceTag,
 	}
-	if _, err := s.cfg.Raft.Apply(ctx, command.TriggerFire, command.TriggerFireRequest{Instance: ti}); err != nil {
+	if err := s.FireInstance(ctx, &ti); err != nil {
 		return nil, err
 	}
 	return &ti, nil
+}
+
+// SetInline lets the leader evaluate instances as it fires them: one raft
+// command then records the instance, its enforcements and executions.
+// Elsewhere (a follower, or while leader() is false) instances are
+// written pending for the leader's engine.
+func (s *Service) SetInline(e *Engine, leader func() bool) {
+	s.inline, s.leader = e, leader
+}
+
+// FireInstance writes a prepared instance and returns once it is
+// committed: processed already when this node leads, pending otherwise.
+func (s *Service) FireInstance(ctx context.Context, ti *structs.TriggerInstance) error {
+	req := command.TriggerFireRequest{Instance: *ti}
+	if s.inline != nil && s.leader() {
+		verdict := s.inline.Evaluate(ti)
+		req.Verdict = &verdict
+	}
+	_, err := s.cfg.Raft.Apply(ctx, command.TriggerFire, req)
+	return err
 }
 
 // WebhookRules returns the enabled rules listening on webhook url.

@@ -36,6 +36,9 @@ type Config struct {
 type Service struct {
 	cfg    Config
 	logger hclog.Logger
+	// inline and leader: see SetInline.
+	inline *Engine
+	leader func() bool
 }
 
 // New returns a Service.

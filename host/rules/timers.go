@@ -9,7 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/squall-io/squall/cluster/command"
 	"github.com/squall-io/squall/cluster/structs"
 	"github.com/squall-io/squall/host/rules/cron"
 )
@@ -162,10 +161,4 @@ func (e *Engine) RunTimers(ctx context.Context, fire func(context.Context, *stru
 func (e *Engine) seen(id string) bool {
 	_, err := e.State().TriggerInstanceGet(id)
 	return err == nil
-}
-
-// FireInstance writes a prepared instance (timers build their own).
-func (s *Service) FireInstance(ctx context.Context, ti *structs.TriggerInstance) error {
-	_, err := s.cfg.Raft.Apply(ctx, command.TriggerFire, command.TriggerFireRequest{Instance: *ti})
-	return err
 }

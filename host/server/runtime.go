@@ -103,6 +103,7 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 	if cipher != nil {
 		rt.engine.Decrypt = cipher.Decrypt
 	}
+	rt.rules.SetInline(rt.engine, s.node.IsLeader)
 	host := hostservice.New(s.node.ID(), st, s.datastore, s.logger)
 	rt.plugins = pluginmgr.New(pluginmgr.Config{Dir: pluginDir, Host: host, Logger: s.logger, OnChange: rt.changed})
 	rt.sensors = sensors.New(sensors.Config{
