@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,15 +37,18 @@ type Engine struct {
 	User   string
 	Logger hclog.Logger
 
-	mu       sync.Mutex
-	criteria map[string]parsedCriteria // by rule ref
+	mu    sync.Mutex
+	rules map[string]parsedRule // by ref
 }
 
-// parsedCriteria caches a rule's parsed criteria until the rule changes.
-type parsedCriteria struct {
+// parsedRule caches what the engine derives from a rule until it changes.
+type parsedRule struct {
 	modify uint64
 	crit   map[string]criteria.Criterion
 	err    error
+	// usesKV: a template of the rule reads st2kv, so its context needs
+	// the datastore (costly to build: every key).
+	usesKV bool
 }
 
 // enforceWorkers bounds the instances evaluated and written at once; the
@@ -123,18 +127,20 @@ func (e *Engine) Evaluate(ti *structs.TriggerInstance) command.RuleEnforceReques
 		return req
 	}
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Ref < rules[j].Ref })
-	ctx := e.context(ti)
 	var standard, backstop []*structs.Rule
+	needKV := false
 	for _, r := range rules {
 		if !r.Enabled || !e.listensTo(r, ti) {
 			continue
 		}
+		needKV = needKV || e.rule(r).usesKV
 		if r.Type == structs.RuleBackstop {
 			backstop = append(backstop, r)
 		} else {
 			standard = append(standard, r)
 		}
 	}
+	ctx := e.context(ti, needKV)
 	matched := e.matching(standard, ti, ctx)
 	if len(matched) == 0 {
 		matched = e.matching(backstop, ti, ctx)
@@ -175,7 +181,8 @@ func (e *Engine) matching(rules []*structs.Rule, ti *structs.TriggerInstance, ct
 	render := func(s string) (any, error) { return jinja.RenderWith(s, ctx, jinja.Options{Decrypt: e.Decrypt}) }
 	var out []*structs.Rule
 	for _, r := range rules {
-		crit, err := e.parsed(r)
+		p := e.rule(r)
+		crit, err := p.crit, p.err
 		if err != nil {
 			e.Logger.Warn("rule has bad criteria", "rule", r.Ref, "error", err)
 			continue
@@ -192,28 +199,35 @@ func (e *Engine) matching(rules []*structs.Rule, ti *structs.TriggerInstance, ct
 	return out
 }
 
-// parsed returns a rule's criteria, parsed once per rule version.
-func (e *Engine) parsed(r *structs.Rule) (map[string]criteria.Criterion, error) {
+// rule returns what the engine derives from a rule, once per version.
+func (e *Engine) rule(r *structs.Rule) parsedRule {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if c, ok := e.criteria[r.Ref]; ok && c.modify == r.ModifyIdx {
-		return c.crit, c.err
+	if p, ok := e.rules[r.Ref]; ok && p.modify == r.ModifyIdx {
+		return p
 	}
-	crit, err := criteria.Parse(r.Criteria)
-	if e.criteria == nil {
-		e.criteria = map[string]parsedCriteria{}
+	p := parsedRule{modify: r.ModifyIdx}
+	p.crit, p.err = criteria.Parse(r.Criteria)
+	p.usesKV = strings.Contains(fmt.Sprint(r.Criteria, r.Action.Parameters), "st2kv")
+	if e.rules == nil {
+		e.rules = map[string]parsedRule{}
 	}
-	e.criteria[r.Ref] = parsedCriteria{modify: r.ModifyIdx, crit: crit, err: err}
-	return crit, err
+	e.rules[r.Ref] = p
+	return p
 }
 
-// context is what rule templates see: trigger (the payload) and st2kv.
-func (e *Engine) context(ti *structs.TriggerInstance) map[string]any {
+// context is what rule templates see: trigger (the payload) and, when a
+// rule's templates read it, st2kv.
+func (e *Engine) context(ti *structs.TriggerInstance, withKV bool) map[string]any {
 	payload := ti.Payload
 	if payload == nil {
 		payload = map[string]any{}
 	}
-	return map[string]any{"trigger": payload, "st2kv": executions.ST2KV(e.State(), e.User)}
+	ctx := map[string]any{"trigger": payload}
+	if withKV {
+		ctx["st2kv"] = executions.ST2KV(e.State(), e.User)
+	}
+	return ctx
 }
 
 // execution renders the rule's action parameters and prepares the run.

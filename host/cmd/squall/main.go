@@ -6,6 +6,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -55,6 +57,11 @@ func serverCommand() *ucli.Command {
 				return err
 			}
 			logger := logging.New("squall", cfg.LogLevel, os.Stderr)
+			if addr := os.Getenv("SQUALL_PPROF_ADDR"); addr != "" {
+				// Profiling for operators and benchmarks, off by default
+				// and never on the API's listener.
+				go func() { logger.Warn("pprof stopped", "error", http.ListenAndServe(addr, nil)) }()
+			}
 			srv, err := server.New(cfg, server.Options{
 				Logger: logger, Version: version,
 				Stdout: func(format string, args ...any) { fmt.Fprintf(os.Stdout, format, args...) },

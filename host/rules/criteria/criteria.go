@@ -222,9 +222,12 @@ func lookup(root map[string]any, key string) (any, bool) {
 	return cur, true
 }
 
+// indexReplacer turns list indices ("a[0]") into path parts ("a.0");
+// built once, as building one costs more than using it.
+var indexReplacer = strings.NewReplacer("[", ".", "]", "")
+
 func splitKey(key string) []string {
-	key = strings.NewReplacer("[", ".", "]", "").Replace(key)
-	return strings.Split(key, ".")
+	return strings.Split(indexReplacer.Replace(key), ".")
 }
 
 func compile(op, pattern string) (*regexp2.Regexp, error) {
