@@ -72,6 +72,17 @@ func equal(a, b any) bool {
 		}
 		return false
 	}
+	// Scalars compare directly; only nested values need normalizing.
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
 	return reflect.DeepEqual(plain(a), plain(b))
 }
 
