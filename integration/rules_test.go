@@ -109,6 +109,14 @@ action:
 	if got := c.ok("rule-enforcement", "list"); strings.Count(got, "succeeded") != 2 {
 		t.Fatalf("enforcements: %s", got)
 	}
+	var ens []map[string]any
+	c.jsonOut(&ens, "rule-enforcement", "list")
+	if got := c.ok("rule-enforcement", "get", fmt.Sprint(ens[0]["id"])); !strings.Contains(got, fmt.Sprint(ens[0]["execution_id"])) {
+		t.Fatalf("rule-enforcement get: %s", got)
+	}
+	if got := c.ok("webhook", "get", "sample"); !strings.Contains(got, "examples.sample_rule_with_webhook") {
+		t.Fatalf("webhook get: %s", got)
+	}
 
 	// Bad input.
 	if status, _, _ := n.Request("POST", "/api/v1/webhooks/nosuchhook", tok, map[string]any{}); status != 404 {

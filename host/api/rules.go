@@ -23,8 +23,10 @@ func (a *API) ruleRoutes(r *mux.Router) {
 	r.HandleFunc("/triggerinstances", a.authed(a.listTriggerInstances)).Methods(http.MethodGet)
 	r.HandleFunc("/triggerinstances/{id}", a.authed(a.getTriggerInstance)).Methods(http.MethodGet)
 	r.HandleFunc("/ruleenforcements", a.authed(a.listEnforcements)).Methods(http.MethodGet)
+	r.HandleFunc("/ruleenforcements/{id}", a.authed(a.getEnforcement)).Methods(http.MethodGet)
 	r.HandleFunc("/webhooks/{url:.+}", a.authed(a.webhook)).Methods(http.MethodPost)
 	r.HandleFunc("/webhooks", a.authed(a.listWebhooks)).Methods(http.MethodGet)
+	r.HandleFunc("/webhooks/{url:.+}", a.authed(a.getWebhook)).Methods(http.MethodGet)
 	a.triggerRoutes(r)
 }
 
@@ -172,17 +174,54 @@ func (a *API) listEnforcements(w http.ResponseWriter, r *http.Request, _ *auth.I
 		if (q.Get("rule_ref") != "" && en.Rule != q.Get("rule_ref")) || (q.Get("trigger_instance") != "" && en.TriggerInstance != q.Get("trigger_instance")) {
 			continue
 		}
-		v := map[string]any{
-			"id": en.ID, "rule": map[string]any{"ref": en.Rule, "id": en.RuleID}, "trigger_instance_id": en.TriggerInstance,
-			"execution_id": en.Execution, "enforced_at": en.EnforcedAt.UTC().Format(timeFormat),
-			"status": "succeeded",
-		}
-		if en.FailureReason != "" {
-			v["failure_reason"], v["status"] = en.FailureReason, "failed"
-		}
-		out = append(out, v)
+		out = append(out, enforcementView(en))
 	}
 	return writePage(w, r, out)
+}
+
+func enforcementView(en *structs.RuleEnforcement) map[string]any {
+	v := map[string]any{
+		"id": en.ID, "rule": map[string]any{"ref": en.Rule, "id": en.RuleID}, "trigger_instance_id": en.TriggerInstance,
+		"execution_id": en.Execution, "enforced_at": en.EnforcedAt.UTC().Format(timeFormat),
+		"status": "succeeded",
+	}
+	if en.FailureReason != "" {
+		v["failure_reason"], v["status"] = en.FailureReason, "failed"
+	}
+	return v
+}
+
+func (a *API) getEnforcement(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
+	all, err := a.cfg.State().Enforcements()
+	if err != nil {
+		return err
+	}
+	id := mux.Vars(r)["id"]
+	for _, en := range all {
+		if en.ID == id {
+			writeJSON(w, http.StatusOK, enforcementView(en))
+			return nil
+		}
+	}
+	return structs.Errorf(structs.KindNotFound, "Resource with an id %q not found", id)
+}
+
+// getWebhook shows one webhook url with the rules listening on it.
+func (a *API) getWebhook(w http.ResponseWriter, r *http.Request, _ *auth.Identity) error {
+	hook := strings.Trim(mux.Vars(r)["url"], "/")
+	matched, err := a.cfg.Rules.WebhookRules(hook)
+	if err != nil {
+		return err
+	}
+	if len(matched) == 0 {
+		return structs.Errorf(structs.KindNotFound, "Webhook with url %q not found", hook)
+	}
+	refs := make([]string, 0, len(matched))
+	for _, x := range matched {
+		refs = append(refs, x.Ref)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"type": rules.TriggerWebhook, "parameters": map[string]any{"url": hook}, "rules": refs})
+	return nil
 }
 
 // strippedHeaders never reach a stored payload: they are credentials.

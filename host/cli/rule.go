@@ -35,6 +35,8 @@ func (a *app) webhookCommand() *cli.Command {
 		Commands: []*cli.Command{
 			{Name: "list", Usage: "list the webhook urls rules listen on", Action: a.listOf("/webhooks", []string{"type", "parameters"}),
 				Flags: flags(authFlags(), outputFlags(), attrFlags())},
+			{Name: "get", Usage: "show a webhook url and its rules", ArgsUsage: "url", Action: a.getOf("/webhooks/", []string{"type", "parameters", "rules"}),
+				Flags: flags(authFlags(), outputFlags(), attrFlags())},
 		},
 	}
 }
@@ -45,6 +47,9 @@ func (a *app) ruleEnforcementCommand() *cli.Command {
 		Commands: []*cli.Command{
 			{Name: "list", Usage: "list rule enforcements, newest first", Action: a.listOf("/ruleenforcements",
 				[]string{"id", "rule", "trigger_instance_id", "execution_id", "enforced_at", "status"}),
+				Flags: flags(authFlags(), outputFlags(), attrFlags())},
+			{Name: "get", Usage: "show rule enforcements", ArgsUsage: "id [id ...]", Action: a.getOf("/ruleenforcements/",
+				[]string{"id", "rule", "trigger_instance_id", "execution_id", "enforced_at", "status", "failure_reason"}),
 				Flags: flags(authFlags(), outputFlags(), attrFlags())},
 		},
 	}
