@@ -47,7 +47,7 @@ proto: ## regenerate gRPC code from proto/**/*.proto (protoc + protoc-gen-go[-gr
 	  PATH="$$PATH:$$($(GO) env GOPATH)/bin" protoc --go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative $$files
 
 .PHONY: bench
-bench: build ## datastore load benchmark: 1 node and 3 nodes, 1 and 32 clients
+bench: build ## load benchmarks on 1 node and 3 nodes: datastore, executions, webhooks into rules
 	$(GO) run ./integration/loadgen -bin $(BIN)/squall
 
 .PHONY: clean

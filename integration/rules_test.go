@@ -125,6 +125,17 @@ action:
 	if status, _, _ := n.Request("POST", "/api/v1/webhooks/sample", "", map[string]any{}); status != 401 {
 		t.Fatalf("webhook without credentials: %d", status)
 	}
+	before := c.ok("trigger-instance", "list", "-j")
+	if status, body, _ := n.Request("POST", "/api/v1/webhooks/sample", tok, []byte(`{"name": "st2",`)); status != 400 {
+		t.Fatalf("malformed JSON: %d %s", status, body)
+	}
+	big := []byte(`{"name": "` + strings.Repeat("x", 3<<20) + `"}`)
+	if status, body, _ := n.Request("POST", "/api/v1/webhooks/sample", tok, big); status != 413 {
+		t.Fatalf("a body over the limit: %d %.200s", status, body)
+	}
+	if after := c.ok("trigger-instance", "list", "-j"); after != before {
+		t.Fatalf("a refused webhook left an instance")
+	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	for _, tc := range []struct{ yaml, want string }{
 		{"name: r\ntrigger: {type: core.st2.webhook, parameters: {url: x}}\ncriteria: {trigger.a: {type: nosuchop, pattern: 1}}\naction: {ref: core.noop}\n", "nosuchop"},
