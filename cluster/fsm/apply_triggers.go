@@ -1,6 +1,7 @@
 package fsm
 
 import (
+	"reflect"
 	"time"
 
 	"github.com/hashicorp/go-memdb"
@@ -95,6 +96,9 @@ func applySensorPut(s *state.Store, body []byte, index uint64) any {
 				continue // a pack's sensor or another plugin's keeps its ref
 			}
 			x.ID, x.Enabled = old.ID, old.Enabled // an operator's disable survives a restart
+			if x.ModifyIdx = old.ModifyIdx; reflect.DeepEqual(&x, old) {
+				continue // unchanged: a running sensor is not restarted
+			}
 		}
 		x.ModifyIdx = index
 		if err := state.SensorPutTxn(txn, &x); err != nil {
@@ -119,7 +123,10 @@ func applySensorPut(s *state.Store, body []byte, index uint64) any {
 			return err
 		}
 		if old != nil {
-			t.ID, t.CreatedAt = old.ID, old.CreatedAt
+			t.ID, t.CreatedAt, t.ModifyIdx = old.ID, old.CreatedAt, old.ModifyIdx
+			if reflect.DeepEqual(&t, old) {
+				continue
+			}
 		} else {
 			t.CreatedAt = req.Now
 		}

@@ -160,3 +160,35 @@ func TestFireWithVerdictAndTraces(t *testing.T) {
 		t.Fatalf("kv instance: %+v", pending[0])
 	}
 }
+
+// TestSensorPutKeepsUnchanged: a plugin publishing the same sensors again
+// (every node start) does not touch them, so a running sensor is not
+// restarted; an operator's disable survives; a dropped sensor goes.
+func TestSensorPutKeepsUnchanged(t *testing.T) {
+	f := testFSM(t)
+	put := func(index uint64, sensors ...structs.Sensor) {
+		t.Helper()
+		if err := apply(t, f, index, command.SensorPut, command.SensorPutRequest{Plugin: "squall-sensor-x", Sensors: sensors, Now: t0,
+			TriggerTypes: []structs.TriggerType{{Ref: "x.ev", Pack: "x", Name: "ev", PayloadSchema: map[string]any{"type": "object"}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := structs.Sensor{ID: "a1", Ref: "x.A", Pack: "x", Name: "A", Enabled: true, TriggerTypes: []string{"x.ev"}, Plugin: "squall-sensor-x"}
+	b := structs.Sensor{ID: "b1", Ref: "x.B", Pack: "x", Name: "B", Enabled: true, Plugin: "squall-sensor-x"}
+	put(1, a, b)
+	if err := apply(t, f, 2, command.SensorPut, command.SensorPutRequest{Sensors: []structs.Sensor{func() structs.Sensor { d := a; d.Enabled = false; return d }()}}); err != nil {
+		t.Fatal(err)
+	}
+	a.ID = "a2" // a new id from the publishing node is not taken
+	put(3, a)
+	got, err := f.State().SensorGet("x.A")
+	if err != nil || got.ModifyIdx != 2 || got.Enabled || got.ID != "a1" {
+		t.Fatalf("sensor A: %+v %v", got, err)
+	}
+	if tt, err := f.State().TriggerTypeGet("x.ev"); err != nil || tt.ModifyIdx != 1 {
+		t.Fatalf("trigger type rewritten: %+v %v", tt, err)
+	}
+	if _, err := f.State().SensorGet("x.B"); structs.KindOf(err) != structs.KindNotFound {
+		t.Fatalf("dropped sensor: %v", err)
+	}
+}
