@@ -114,6 +114,12 @@ action:
 	if got := c.ok("rule-enforcement", "get", fmt.Sprint(ens[0]["id"])); !strings.Contains(got, fmt.Sprint(ens[0]["execution_id"])) {
 		t.Fatalf("rule-enforcement get: %s", got)
 	}
+	if got := c.ok("rule-enforcement", "list", "--rule", "examples.after_webhook"); strings.Count(got, "succeeded") != 1 {
+		t.Fatalf("enforcements of one rule: %s", got)
+	}
+	if got := c.ok("rule", "list", "--iftt", "--enabled"); !strings.Contains(got, "core.st2.webhook") || !strings.Contains(got, "core.local") {
+		t.Fatalf("rule list --iftt: %s", got)
+	}
 	if got := c.ok("webhook", "get", "sample"); !strings.Contains(got, "examples.sample_rule_with_webhook") {
 		t.Fatalf("webhook get: %s", got)
 	}

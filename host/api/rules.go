@@ -52,7 +52,8 @@ func (a *API) listRules(w http.ResponseWriter, r *http.Request, _ *auth.Identity
 	var out []map[string]any
 	for _, x := range all {
 		if (q.Get("pack") != "" && x.Pack != q.Get("pack")) || (q.Get("action") != "" && x.Action.Ref != q.Get("action")) ||
-			(q.Get("trigger") != "" && x.Trigger.Type != q.Get("trigger")) {
+			(q.Get("trigger") != "" && x.Trigger.Type != q.Get("trigger")) ||
+			(q.Get("enabled") != "" && (q.Get("enabled") == "true" || q.Get("enabled") == "True") != x.Enabled) {
 			continue
 		}
 		out = append(out, ruleView(x))
@@ -168,10 +169,20 @@ func (a *API) listEnforcements(w http.ResponseWriter, r *http.Request, _ *auth.I
 		return err
 	}
 	q := r.URL.Query()
+	gt, err := timestampFilter(q.Get("enforced_at_gt"), "enforced_at_gt")
+	if err != nil {
+		return err
+	}
+	lt, err := timestampFilter(q.Get("enforced_at_lt"), "enforced_at_lt")
+	if err != nil {
+		return err
+	}
 	var out []map[string]any
 	for i := len(all) - 1; i >= 0; i-- {
 		en := all[i]
-		if (q.Get("rule_ref") != "" && en.Rule != q.Get("rule_ref")) || (q.Get("trigger_instance") != "" && en.TriggerInstance != q.Get("trigger_instance")) {
+		if (q.Get("rule_ref") != "" && en.Rule != q.Get("rule_ref")) || (q.Get("trigger_instance") != "" && en.TriggerInstance != q.Get("trigger_instance")) ||
+			(q.Get("execution") != "" && en.Execution != q.Get("execution")) ||
+			(!gt.IsZero() && !en.EnforcedAt.After(gt)) || (!lt.IsZero() && !en.EnforcedAt.Before(lt)) {
 			continue
 		}
 		out = append(out, enforcementView(en))

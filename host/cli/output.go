@@ -145,12 +145,29 @@ func (p *printer) list(v any, columns []string) {
 	for _, m := range toMaps(v) {
 		row := table.Row{}
 		for _, c := range columns {
-			row = append(row, cell(m[c]))
+			row = append(row, cell(dig(m, c)))
 		}
 		t.AppendRow(row)
 	}
 	t.Style().Format.Header = 0 // keep st2's lower-case headers
 	t.Render()
+}
+
+// dig returns m[c], or for a dotted column ("action.ref") the nested
+// value, as st2's tables do.
+func dig(m map[string]any, c string) any {
+	if v, ok := m[c]; ok {
+		return v
+	}
+	var cur any = m
+	for _, part := range strings.Split(c, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[part]
+	}
+	return cur
 }
 
 // object prints one object as st2's two-column Property | Value table.

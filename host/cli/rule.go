@@ -17,8 +17,12 @@ func (a *app) ruleCommand() *cli.Command {
 		Commands: []*cli.Command{
 			{Name: "list", Usage: "list rules", Action: a.ruleList, Flags: std(append(attrFlags(),
 				&cli.StringFlag{Name: "pack", Aliases: []string{"p"}, Usage: "only this pack's rules"},
-				&cli.StringFlag{Name: "action", Usage: "only rules running this action"},
-				&cli.StringFlag{Name: "trigger", Usage: "only rules on this trigger type"})...)},
+				&cli.StringFlag{Name: "action", Aliases: []string{"c"}, Usage: "only rules running this action"},
+				&cli.StringFlag{Name: "trigger", Aliases: []string{"g"}, Usage: "only rules on this trigger type"},
+				&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: 50, Usage: "list N rules"},
+				&cli.BoolFlag{Name: "iftt", Usage: "show trigger and action (if this, then that)"},
+				&cli.BoolFlag{Name: "enabled", Usage: "only enabled rules"},
+				&cli.BoolFlag{Name: "disabled", Usage: "only disabled rules"})...)},
 			{Name: "get", Usage: "show rules", ArgsUsage: "ref-or-id [ref-or-id ...]", Action: a.getOf("/rules/", ruleAttrs), Flags: std(attrFlags()...)},
 			{Name: "create", Usage: "create a rule from a YAML or JSON file", ArgsUsage: "file", Action: a.createFrom("/rules", ruleAttrs), Flags: std()},
 			{Name: "update", Usage: "update a rule from a YAML or JSON file", ArgsUsage: "ref-or-id file", Action: a.updateFrom("/rules/", ruleAttrs), Flags: std()},
@@ -45,9 +49,14 @@ func (a *app) ruleEnforcementCommand() *cli.Command {
 	return &cli.Command{
 		Name: "rule-enforcement", Usage: "rule enforcements",
 		Commands: []*cli.Command{
-			{Name: "list", Usage: "list rule enforcements, newest first", Action: a.listOf("/ruleenforcements",
-				[]string{"id", "rule", "trigger_instance_id", "execution_id", "enforced_at", "status"}),
-				Flags: flags(authFlags(), outputFlags(), attrFlags())},
+			{Name: "list", Usage: "list rule enforcements, newest first", Action: a.enforcementList,
+				Flags: flags(authFlags(), outputFlags(), attrFlags(), []cli.Flag{
+					&cli.IntFlag{Name: "last", Aliases: []string{"n"}, Value: 50, Usage: "list N most recent"},
+					&cli.StringFlag{Name: "trigger-instance", Usage: "only this trigger instance's"},
+					&cli.StringFlag{Name: "execution", Usage: "only the enforcement that started this execution"},
+					&cli.StringFlag{Name: "rule", Usage: "only this rule's (ref)"},
+					&cli.StringFlag{Name: "timestamp-gt", Aliases: []string{"tg"}, Usage: "only enforced after this time"},
+					&cli.StringFlag{Name: "timestamp-lt", Aliases: []string{"tl"}, Usage: "only enforced before this time"}})},
 			{Name: "get", Usage: "show rule enforcements", ArgsUsage: "id [id ...]", Action: a.getOf("/ruleenforcements/",
 				[]string{"id", "rule", "trigger_instance_id", "execution_id", "enforced_at", "status", "failure_reason"}),
 				Flags: flags(authFlags(), outputFlags(), attrFlags())},
@@ -55,16 +64,45 @@ func (a *app) ruleEnforcementCommand() *cli.Command {
 	}
 }
 
+func (a *app) enforcementList(ctx context.Context, cmd *cli.Command) error {
+	q := url.Values{}
+	setIf(q, "trigger_instance", cmd.String("trigger-instance"))
+	setIf(q, "execution", cmd.String("execution"))
+	setIf(q, "rule_ref", cmd.String("rule"))
+	setIf(q, "enforced_at_gt", cmd.String("timestamp-gt"))
+	setIf(q, "enforced_at_lt", cmd.String("timestamp-lt"))
+	q.Set("limit", fmt.Sprint(cmd.Int("last")))
+	var items any
+	if _, err := a.call(cmd, "GET", "/ruleenforcements", q, nil, &items); err != nil {
+		return err
+	}
+	newPrinter(a, cmd).list(items, []string{"id", "rule.ref", "trigger_instance_id", "execution_id", "enforced_at", "status"})
+	return nil
+}
+
 func (a *app) ruleList(ctx context.Context, cmd *cli.Command) error {
 	q := url.Values{}
 	setIf(q, "pack", cmd.String("pack"))
 	setIf(q, "action", cmd.String("action"))
 	setIf(q, "trigger", cmd.String("trigger"))
+	switch {
+	case cmd.Bool("enabled") && cmd.Bool("disabled"):
+		return usagef("rule list: --enabled and --disabled exclude each other")
+	case cmd.Bool("enabled"):
+		q.Set("enabled", "true")
+	case cmd.Bool("disabled"):
+		q.Set("enabled", "false")
+	}
+	q.Set("limit", fmt.Sprint(cmd.Int("last")))
 	var items any
 	if _, err := a.call(cmd, "GET", "/rules", q, nil, &items); err != nil {
 		return err
 	}
-	newPrinter(a, cmd).list(items, []string{"ref", "pack", "description", "enabled"})
+	columns := []string{"ref", "pack", "description", "enabled"}
+	if cmd.Bool("iftt") {
+		columns = []string{"name", "trigger.ref", "action.ref", "enabled"}
+	}
+	newPrinter(a, cmd).list(items, columns)
 	return nil
 }
 
