@@ -61,6 +61,14 @@ func TestPythonSensorPack(t *testing.T) {
 	if got := c.ok("trace", "list", "-c", "manual-1", "-j"); !strings.Contains(got, "sensordemo.on_manual") || !strings.Contains(got, "core.local") {
 		t.Fatalf("trace by tag: %s", got)
 	}
+	// core.inject_trigger fires a trigger from an action, as in StackStorm.
+	c.ok("run", "core.inject_trigger", "trigger=sensordemo.manual_event", `payload={"who": "inject"}`)
+	harness.WaitFor(t, 20*time.Second, func() error {
+		if data, _ := os.ReadFile(out); !strings.Contains(string(data), "manual inject") {
+			return fmt.Errorf("output %q", data)
+		}
+		return nil
+	})
 	c.ok("sensor", "disable", "sensordemo.CounterSensor")
 }
 
