@@ -28,6 +28,13 @@ func TestTimerTick(t *testing.T) {
 		{"date reached", rule(TriggerDateTimer, map[string]any{"date": "2026-01-01 12:00:00", "timezone": "Europe/Paris"}), created.Add(2 * time.Hour), created.Add(time.Hour), true, false},
 		{"date ahead", rule(TriggerDateTimer, map[string]any{"date": "2026-01-01 12:00:00"}), created.Add(time.Hour), created.Add(2 * time.Hour), false, false},
 		{"bad date", rule(TriggerDateTimer, map[string]any{"date": "soon"}), created, time.Time{}, false, true},
+		{"cron tick just passed", rule(TriggerCronTimer, map[string]any{"minute": "*/15"}), created.Add(15*time.Minute + 2*time.Second), created.Add(15 * time.Minute), true, false},
+		{"cron between ticks", rule(TriggerCronTimer, map[string]any{"minute": "*/15"}), created.Add(20 * time.Minute), time.Time{}, false, false},
+		{"cron tick too late", rule(TriggerCronTimer, map[string]any{"minute": "*/15"}), created.Add(15*time.Minute + 6*time.Second), time.Time{}, false, false},
+		{"cron in a timezone", rule(TriggerCronTimer, map[string]any{"hour": 12, "minute": 0, "timezone": "Europe/Paris"}), created.Add(time.Hour + time.Second), created.Add(time.Hour), true, false},
+		{"cron not before the rule", rule(TriggerCronTimer, map[string]any{"minute": 0}), created.Add(time.Second), time.Time{}, false, false},
+		{"cron bad field", rule(TriggerCronTimer, map[string]any{"hour": "25"}), created, time.Time{}, false, true},
+		{"cron unknown field", rule(TriggerCronTimer, map[string]any{"fortnight": 1}), created, time.Time{}, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
