@@ -25,8 +25,9 @@ var Handshake = goplugin.HandshakeConfig{
 
 // Names the host dispenses plugin kinds under.
 const (
-	KindRunner = "runner"
-	KindSensor = "sensor"
+	KindRunner   = "runner"
+	KindSensor   = "sensor"
+	KindWorkflow = "workflow"
 )
 
 // APIVersion is the newest feature level of the contracts in this SDK.

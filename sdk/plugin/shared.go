@@ -55,6 +55,20 @@ func DecodeObject(data []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// DecodeValue decodes any JSON value keeping numbers exact; empty is nil.
+func DecodeValue(data []byte) (any, error) {
+	if len(data) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // EncodeObject encodes a map as JSON, nil as {}.
 func EncodeObject(m map[string]any) ([]byte, error) {
 	if m == nil {
