@@ -191,4 +191,28 @@ func TestSensorPutKeepsUnchanged(t *testing.T) {
 	if _, err := f.State().SensorGet("x.B"); structs.KindOf(err) != structs.KindNotFound {
 		t.Fatalf("dropped sensor: %v", err)
 	}
+	// Sensors, trigger types and traces survive a snapshot.
+	ti := structs.TriggerInstance{ID: "ti1", Trigger: "x.ev", Status: structs.TriggerInstancePending, OccurrenceTime: t0}
+	if err := apply(t, f, 4, command.TriggerFire, command.TriggerFireRequest{Instance: ti}); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := f.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &memSink{}
+	if err := snap.Persist(sink); err != nil {
+		t.Fatal(err)
+	}
+	g := testFSM(t)
+	if err := g.Restore(io.NopCloser(bytes.NewReader(sink.Bytes()))); err != nil {
+		t.Fatal(err)
+	}
+	traces, _ := g.State().Traces()
+	if s, err := g.State().SensorGet("x.A"); err != nil || s.Enabled || len(traces) != 1 || traces[0].Tag != "trigger_instance-ti1" {
+		t.Fatalf("after restore: %+v %v, traces %+v", s, err, traces)
+	}
+	if _, err := g.State().TriggerTypeGet("x.ev"); err != nil {
+		t.Fatalf("trigger type after restore: %v", err)
+	}
 }
