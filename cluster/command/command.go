@@ -43,6 +43,7 @@ const (
 	TriggerTypeDelete Type = 28 // TriggerTypeDeleteRequest
 	SensorPut         Type = 29 // SensorPutRequest: a plugin's sensors, or one sensor enabled/disabled
 	TriggerPurge      Type = 30 // TriggerPurgeRequest: garbage-collect processed trigger instances
+	WorkflowStep      Type = 31 // WorkflowStepRequest: a workflow's new state, its new tasks, its status
 )
 
 var names = map[Type]string{
@@ -54,6 +55,7 @@ var names = map[Type]string{
 	NodeRunners: "NodeRunners", ExecCreate: "ExecCreate", ExecUpdate: "ExecUpdate", MetaInit: "MetaInit", ExecPurge: "ExecPurge",
 	RulePut: "RulePut", RuleDelete: "RuleDelete", TriggerFire: "TriggerFire", RuleEnforce: "RuleEnforce",
 	TriggerTypePut: "TriggerTypePut", TriggerTypeDelete: "TriggerTypeDelete", SensorPut: "SensorPut", TriggerPurge: "TriggerPurge",
+	WorkflowStep: "WorkflowStep",
 }
 
 func (t Type) String() string {

@@ -194,6 +194,13 @@ func applyExecPurge(s *state.Store, body []byte) any {
 		if err := state.ExecDeleteTxn(txn, e); err != nil {
 			return err
 		}
+		if wf, err := state.WorkflowGetTxn(txn, id); err != nil {
+			return err
+		} else if wf != nil {
+			if err := state.WorkflowDeleteTxn(txn, wf); err != nil {
+				return err
+			}
+		}
 	}
 	txn.Commit()
 	return nil

@@ -141,6 +141,8 @@ func (f *FSM) apply(t command.Type, body []byte, seq *seqs) any {
 		return applySensorPut(s, body, seq.index)
 	case command.TriggerPurge:
 		return applyTriggerPurge(s, body)
+	case command.WorkflowStep:
+		return applyWorkflowStep(s, body, seq)
 	default:
 		// A command this binary does not know means the log was written by
 		// a newer version: diverging silently would be worse than stopping.

@@ -74,6 +74,8 @@ func restoreRecord(txn *memdb.Txn, rec record) error {
 		return insert[structs.Sensor](txn, rec.Data, state.SensorPutTxn)
 	case recordTrace:
 		return insert[structs.Trace](txn, rec.Data, state.TracePutTxn)
+	case recordWorkflow:
+		return insert[structs.Workflow](txn, rec.Data, state.WorkflowPutTxn)
 	default:
 		return fmt.Errorf("unknown snapshot record type %d", rec.Type)
 	}

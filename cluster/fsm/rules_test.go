@@ -216,3 +216,56 @@ func TestSensorPutKeepsUnchanged(t *testing.T) {
 		t.Fatalf("trigger type after restore: %v", err)
 	}
 }
+
+// TestWorkflowStep: a step records the engine's state and the children,
+// a stale step is a no-op, and the final step ends the workflow
+// execution with its result.
+func TestWorkflowStep(t *testing.T) {
+	f := testFSM(t)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(apply(t, f, 1, command.ExecCreate, command.ExecCreateRequest{Execution: structs.Execution{
+		ID: "wf", Status: structs.ExecScheduled, StartTimestamp: t0, TraceTag: "tag", Action: structs.ExecAction{Ref: "p.chain", RunnerType: "action-chain"},
+	}}))
+	child := func(id string) command.WorkflowChild {
+		return command.WorkflowChild{TaskID: id, Name: id, Execution: structs.Execution{
+			ID: "c-" + id, Status: structs.ExecScheduled, Node: "n1", StartTimestamp: t0, Action: structs.ExecAction{Ref: "core.noop"}}}
+	}
+	must(apply(t, f, 2, command.WorkflowStep, command.WorkflowStepRequest{ExecutionID: "wf", Version: 0, State: []byte(`1`),
+		Status: "running", Tasks: []command.WorkflowChild{child("a")}, Now: t0}))
+	// The same step again, as a stale leader would send it: nothing new.
+	must(apply(t, f, 3, command.WorkflowStep, command.WorkflowStepRequest{ExecutionID: "wf", Version: 0, State: []byte(`9`),
+		Status: "running", Tasks: []command.WorkflowChild{child("x")}, Now: t0}))
+	s := f.State()
+	wf, err := s.WorkflowGet("wf")
+	must(err)
+	if wf.Version != 1 || string(wf.State) != "1" || len(wf.Tasks) != 1 {
+		t.Fatalf("workflow: %+v", wf)
+	}
+	if _, err := s.ExecGet("c-x"); structs.KindOf(err) != structs.KindNotFound {
+		t.Fatalf("a stale step created a child: %v", err)
+	}
+	c, err := s.ExecGet("c-a")
+	must(err)
+	e, err := s.ExecGet("wf")
+	must(err)
+	if c.Parent != "wf" || c.TraceID != e.TraceID || e.Status != structs.ExecRunning {
+		t.Fatalf("child %+v, workflow %s", c, e.Status)
+	}
+	must(apply(t, f, 4, command.WorkflowStep, command.WorkflowStepRequest{ExecutionID: "wf", Version: 1, State: []byte(`2`),
+		Status: "succeeded", Reported: "a", Result: []byte(`{"tasks":[]}`), Now: t0}))
+	e, _ = s.ExecGet("wf")
+	wf, _ = s.WorkflowGet("wf")
+	if e.Status != structs.ExecSucceeded || string(e.Result) != `{"tasks":[]}` || e.EndTimestamp.IsZero() || !wf.Tasks[0].Reported {
+		t.Fatalf("end: %+v %+v", e, wf)
+	}
+	// An ended workflow takes no more steps.
+	must(apply(t, f, 5, command.WorkflowStep, command.WorkflowStepRequest{ExecutionID: "wf", Version: 2, Status: "running", Now: t0}))
+	if e, _ = s.ExecGet("wf"); e.Status != structs.ExecSucceeded {
+		t.Fatalf("a step after the end: %s", e.Status)
+	}
+}

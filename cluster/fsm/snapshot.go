@@ -33,6 +33,7 @@ const (
 	recordTriggerType recordType = 15
 	recordSensor      recordType = 16
 	recordTrace       recordType = 17
+	recordWorkflow    recordType = 18
 )
 
 // record is one line of a snapshot: a typed JSON document.
@@ -85,6 +86,7 @@ func (s *snapshot) write(sink raft.SnapshotSink) error {
 			})
 		},
 		func() error { return emitTable(enc, recordTrace, st.Traces) },
+		func() error { return emitTable(enc, recordWorkflow, st.Workflows) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -44,6 +44,7 @@ var tableSchemas = []func() *memdb.TableSchema{
 	triggerTypesTableSchema,
 	sensorsTableSchema,
 	tracesTableSchema,
+	workflowsTableSchema,
 }
 
 // NewStore returns an empty store.

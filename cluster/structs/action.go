@@ -75,6 +75,9 @@ type RunnerType struct {
 	OutputSchema     map[string]any
 	// Plugin is the binary that provides it ("" for the host's built-ins).
 	Plugin string
+	// Workflow marks a workflow runner type (orquesta, action-chain): the
+	// leader drives its executions through the plugin's engine.
+	Workflow bool
 }
 
 // UID is StackStorm's uid: runner_type:<name>.
