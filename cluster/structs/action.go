@@ -103,3 +103,13 @@ func (n *NodeRunners) Has(name string) bool {
 	}
 	return false
 }
+
+// IsWorkflow reports whether the node's runner type name is a workflow's.
+func (n *NodeRunners) IsWorkflow(name string) bool {
+	for i := range n.RunnerTypes {
+		if n.RunnerTypes[i].Name == name {
+			return n.RunnerTypes[i].Workflow
+		}
+	}
+	return false
+}

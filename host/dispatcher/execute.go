@@ -86,7 +86,7 @@ func (d *Dispatcher) finish(ctx context.Context, e *structs.Execution, status st
 
 // invoke prepares the run and calls its runner.
 func (d *Dispatcher) invoke(ctx context.Context, e *structs.Execution) (runner.Status, any) {
-	req, err := d.request(e)
+	req, err := d.Request(e)
 	if err != nil {
 		return runner.StatusFailed, map[string]any{"error": err.Error()}
 	}
@@ -114,9 +114,9 @@ func (d *Dispatcher) invoke(ctx context.Context, e *structs.Execution) (runner.S
 	return runner.StatusFailed, map[string]any{"error": err.Error()}
 }
 
-// request builds the runner request: final parameters split into runner
+// Request builds the runner request: final parameters split into runner
 // and action parameters, the entry point on this node, the environment.
-func (d *Dispatcher) request(e *structs.Execution) (*runner.Request, error) {
+func (d *Dispatcher) Request(e *structs.Execution) (*runner.Request, error) {
 	st := d.cfg.State()
 	action, err := st.ActionGet(e.Action.Ref)
 	if err != nil {

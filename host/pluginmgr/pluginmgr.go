@@ -20,6 +20,7 @@ import (
 	"github.com/squall-io/squall/sdk/hostservice"
 	"github.com/squall-io/squall/sdk/runner"
 	"github.com/squall-io/squall/sdk/sensor"
+	"github.com/squall-io/squall/sdk/workflow"
 )
 
 // BinaryPrefix marks plugin binaries in the plugin directory.
@@ -58,6 +59,22 @@ func (m *Manager) scoped(plugin string, runnerTypes []string) hostservice.Servic
 		return sc.Scoped(plugin, runnerTypes)
 	}
 	return m.cfg.Host
+}
+
+// Step runs one step of a workflow on the plugin that provides its
+// runner type.
+func (m *Manager) Step(ctx context.Context, req *workflow.StepRequest) (*workflow.StepResponse, error) {
+	p := m.provider(req.RunnerType)
+	if p == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoRunner, req.RunnerType)
+	}
+	p.mu.Lock()
+	wc, state := p.workflow, p.state
+	p.mu.Unlock()
+	if wc == nil || state != StateRunning {
+		return nil, fmt.Errorf("%w: %s is %s", ErrPluginExited, p.name, state)
+	}
+	return wc.Step(ctx, req)
 }
 
 // SensorPrefix marks sensor plugin binaries (squall-sensor-*).
@@ -208,7 +225,7 @@ func (m *Manager) RunnerTypes() []PluginRunner {
 		p.mu.Lock()
 		if p.state == StateRunning {
 			for _, rt := range p.info.RunnerTypes {
-				out = append(out, PluginRunner{Plugin: p.name, RunnerType: rt})
+				out = append(out, PluginRunner{Plugin: p.name, RunnerType: rt, Workflow: p.workflow != nil})
 			}
 		}
 		p.mu.Unlock()
@@ -221,6 +238,8 @@ func (m *Manager) RunnerTypes() []PluginRunner {
 type PluginRunner struct {
 	Plugin     string
 	RunnerType runner.RunnerType
+	// Workflow: the leader drives the type's executions through Step.
+	Workflow bool
 }
 
 // Status is a plugin as an operator sees it.

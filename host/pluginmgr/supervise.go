@@ -10,10 +10,13 @@ import (
 	"time"
 
 	goplugin "github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/squall-io/squall/sdk/plugin"
 	"github.com/squall-io/squall/sdk/runner"
 	"github.com/squall-io/squall/sdk/sensor"
+	"github.com/squall-io/squall/sdk/workflow"
 )
 
 // supervised is one plugin binary and its current process.
@@ -31,6 +34,8 @@ type supervised struct {
 	// sensor and sensorInfo are set instead for a sensor plugin.
 	sensor     *sensor.Client
 	sensorInfo sensor.Info
+	// workflow is set for a workflow plugin; info holds its runner types.
+	workflow *workflow.Client
 	// exited is closed when the current process ends.
 	exited chan struct{}
 }
@@ -57,8 +62,11 @@ func (p *supervised) status() Status {
 // kind is the plugin kind the binary's name says: squall-sensor-* serve
 // sensors, every other squall-* serves runners.
 func (p *supervised) kind() string {
-	if strings.HasPrefix(p.name, SensorPrefix) {
+	switch {
+	case strings.HasPrefix(p.name, SensorPrefix):
 		return plugin.KindSensor
+	case p.workflow != nil:
+		return plugin.KindWorkflow
 	}
 	return plugin.KindRunner
 }
@@ -125,8 +133,10 @@ func (p *supervised) supervise(ctx context.Context, first func()) {
 // Configure within StartTimeout.
 func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	client := goplugin.NewClient(&goplugin.ClientConfig{
-		HandshakeConfig:  plugin.Handshake,
-		Plugins:          goplugin.PluginSet{plugin.KindRunner: &runner.GRPCPlugin{}, plugin.KindSensor: &sensor.GRPCPlugin{}},
+		HandshakeConfig: plugin.Handshake,
+		Plugins: goplugin.PluginSet{
+			plugin.KindRunner: &runner.GRPCPlugin{}, plugin.KindSensor: &sensor.GRPCPlugin{}, plugin.KindWorkflow: &workflow.GRPCPlugin{},
+		},
 		Cmd:              exec.Command(p.path),
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		AutoMTLS:         true,
@@ -142,9 +152,13 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	if err != nil {
 		return fail(fmt.Errorf("handshake: %w", err))
 	}
-	raw, err := rpc.Dispense(p.kind())
+	kind := plugin.KindRunner // workflow engines are told apart by their answer
+	if strings.HasPrefix(p.name, SensorPrefix) {
+		kind = plugin.KindSensor
+	}
+	raw, err := rpc.Dispense(kind)
 	if err != nil {
-		return fail(fmt.Errorf("failed to dispense the %s: %w", p.kind(), err))
+		return fail(fmt.Errorf("failed to dispense the %s: %w", kind, err))
 	}
 	callCtx, cancel := context.WithTimeout(ctx, p.m.cfg.StartTimeout)
 	defer cancel()
@@ -153,10 +167,19 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 		info  runner.Info
 		sc    *sensor.Client
 		sinfo sensor.Info
+		wc    *workflow.Client
 	)
 	switch c := raw.(type) {
 	case *runner.Client:
-		if info, err = c.Info(callCtx); err != nil {
+		if info, err = c.Info(callCtx); status.Code(err) == codes.Unimplemented {
+			// Not a runner: a squall-runner-* binary may serve workflow
+			// runner types instead (orquesta, action-chain).
+			if wc, info, err = p.dispenseWorkflow(callCtx, rpc); err != nil {
+				return fail(err)
+			}
+			break
+		}
+		if err != nil {
 			return fail(err)
 		}
 		var types []string
@@ -176,7 +199,7 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 		}
 		sc = c
 	default:
-		return fail(fmt.Errorf("the plugin is not a %s (%T)", p.kind(), raw))
+		return fail(fmt.Errorf("the plugin is not a %s (%T)", kind, raw))
 	}
 	exited := make(chan struct{})
 	go watchExit(client, exited)
@@ -184,10 +207,34 @@ func (p *supervised) start(ctx context.Context) (<-chan struct{}, error) {
 	if p.client != nil {
 		p.restarts++
 	}
-	p.client, p.runner, p.info, p.sensor, p.sensorInfo, p.exited = client, rc, info, sc, sinfo, exited
+	p.client, p.runner, p.info, p.sensor, p.sensorInfo, p.workflow, p.exited = client, rc, info, sc, sinfo, wc, exited
 	p.state, p.err = StateRunning, nil
 	p.mu.Unlock()
 	return exited, nil
+}
+
+// dispenseWorkflow connects a plugin that serves workflow runner types.
+func (p *supervised) dispenseWorkflow(ctx context.Context, rpc goplugin.ClientProtocol) (*workflow.Client, runner.Info, error) {
+	raw, err := rpc.Dispense(plugin.KindWorkflow)
+	if err != nil {
+		return nil, runner.Info{}, fmt.Errorf("failed to dispense the workflow engine: %w", err)
+	}
+	wc, ok := raw.(*workflow.Client)
+	if !ok {
+		return nil, runner.Info{}, fmt.Errorf("the plugin is not a workflow engine (%T)", raw)
+	}
+	winfo, err := wc.Info(ctx)
+	if err != nil {
+		return nil, runner.Info{}, err
+	}
+	var types []string
+	for _, rt := range winfo.RunnerTypes {
+		types = append(types, rt.Name)
+	}
+	if err := wc.Configure(ctx, p.m.scoped(p.name, types)); err != nil {
+		return nil, runner.Info{}, err
+	}
+	return wc, runner.Info{Name: winfo.Name, Version: winfo.Version, RunnerTypes: winfo.RunnerTypes}, nil
 }
 
 // watchExit closes exited when the process is gone; go-plugin only offers

@@ -32,6 +32,9 @@ func (s *Scheduler) Pick(runnerType string) (string, error) {
 		if n.Down || !n.Has(runnerType) {
 			continue
 		}
+		if n.IsWorkflow(runnerType) {
+			return "", nil // the leader drives workflows: no node runs them
+		}
 		if n.Node == s.self {
 			return s.self, nil
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/squall-io/squall/host/rules"
 	"github.com/squall-io/squall/host/scheduler"
 	"github.com/squall-io/squall/host/sensors"
+	"github.com/squall-io/squall/host/workflow"
 	builtinpacks "github.com/squall-io/squall/packs"
 )
 
@@ -36,6 +37,7 @@ type runtime struct {
 	rules      *rules.Service
 	engine     *rules.Engine
 	sensors    *sensors.Manager
+	workflows  *workflow.Driver
 	plugins    *pluginmgr.Manager
 	dispatcher *dispatcher.Dispatcher
 	audit      *audit.Log
@@ -116,6 +118,10 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 		Node: s.node.ID(), Raft: s.node, State: st, Plugins: rt.plugins, Bus: rt.bus, Render: render,
 		PackDir: s.packDir, Token: s.auth.ExecutionToken, APIURL: "http://" + s.cfg.HTTPAddr + "/v1",
 		Logger: s.logger, ValidateOutput: s.cfg.ValidateOutput, Audit: rt.audit,
+	})
+	rt.workflows = workflow.New(workflow.Config{
+		State: st, Raft: s.node, Engines: rt.plugins, Executions: rt.executions, Request: rt.dispatcher.Request,
+		NewID: newID, Logger: s.logger,
 	})
 	s.rt = rt
 	return nil
@@ -207,7 +213,7 @@ func (s *Server) publishRunners(ctx context.Context) {
 		rt := pr.RunnerType
 		nr.RunnerTypes = append(nr.RunnerTypes, structs.RunnerType{
 			Name: rt.Name, Description: rt.Description, Enabled: true, RunnerParameters: rt.Parameters,
-			OutputKey: rt.OutputKey, OutputSchema: rt.OutputSchema, Plugin: pr.Plugin,
+			OutputKey: rt.OutputKey, OutputSchema: rt.OutputSchema, Plugin: pr.Plugin, Workflow: pr.Workflow,
 		})
 	}
 	for ctx.Err() == nil {
