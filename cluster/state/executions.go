@@ -24,8 +24,43 @@ func executionsTableSchema() *memdb.TableSchema {
 					&memdb.StringFieldIndex{Field: "Status"},
 				},
 			}},
+			"driven": {Name: "driven", AllowMissing: true, Indexer: drivenIndex{}},
 		},
 	}
+}
+
+// drivenIndex indexes, by status, the executions that run on no node:
+// the workflows the leader drives.
+type drivenIndex struct{}
+
+func (drivenIndex) FromObject(obj any) (bool, []byte, error) {
+	e, ok := obj.(*structs.Execution)
+	if !ok {
+		return false, nil, fmt.Errorf("not an execution: %T", obj)
+	}
+	if e.Node != "" {
+		return false, nil, nil
+	}
+	return true, []byte(string(e.Status) + "\x00"), nil
+}
+
+func (drivenIndex) FromArgs(args ...any) ([]byte, error) {
+	if len(args) != 1 {
+		return nil, fmt.Errorf("want one status, got %d args", len(args))
+	}
+	st, ok := args[0].(string)
+	if !ok {
+		return nil, fmt.Errorf("status must be a string: %T", args[0])
+	}
+	return []byte(st + "\x00"), nil
+}
+
+// ExecsDriven returns the executions with a status that run on no node
+// (workflows), oldest first.
+func (s *Store) ExecsDriven(st structs.ExecStatus) ([]*structs.Execution, error) {
+	txn := s.db.Txn(false)
+	defer txn.Abort()
+	return byIndexTxn[structs.Execution](txn, tableExecutions, "driven", string(st))
 }
 
 // ExecGet returns an execution or a not-found error.

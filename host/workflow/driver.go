@@ -65,8 +65,8 @@ type Driver struct {
 // New returns a Driver.
 func New(cfg Config) *Driver { return &Driver{cfg: cfg, logger: cfg.Logger.Named("workflow")} }
 
-// driven are the statuses of a workflow execution the driver steps; a
-// workflow runs on no node, so its executions are the ones on node "".
+// driven are the statuses of a workflow execution the driver steps (a
+// workflow runs on no node: state.ExecsDriven).
 var driven = []structs.ExecStatus{structs.ExecScheduled, structs.ExecRunning, structs.ExecCanceling}
 
 // Run steps workflows until ctx ends (leadership lost).
@@ -81,7 +81,7 @@ func (d *Driver) Run(ctx context.Context) {
 		}
 		progressed := false
 		for _, status := range driven {
-			execs, _, err := st.ExecsOnNode("", status)
+			execs, err := st.ExecsDriven(status)
 			if err != nil {
 				continue
 			}
