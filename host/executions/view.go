@@ -49,6 +49,13 @@ func View(st *state.Store, e *structs.Execution) map[string]any {
 	if e.Parent != "" {
 		v["parent"] = e.Parent
 	}
+	if wf, err := st.WorkflowGet(e.ID); err == nil {
+		children := make([]string, 0, len(wf.Tasks))
+		for _, t := range wf.Tasks {
+			children = append(children, t.Execution)
+		}
+		v["children"] = children
+	}
 	if e.TraceTag != "" {
 		v["trace_tag"] = e.TraceTag
 	}
