@@ -10,11 +10,16 @@ import (
 // execution's; "" leaves the execution's status as it is.
 func workflowExecStatus(engine string, current structs.ExecStatus) structs.ExecStatus {
 	switch s := structs.ExecStatus(engine); s {
-	case structs.ExecSucceeded, structs.ExecFailed, structs.ExecCanceled, structs.ExecPausing, structs.ExecPaused, structs.ExecCanceling:
+	case structs.ExecSucceeded, structs.ExecFailed, structs.ExecCanceled, structs.ExecCanceling:
 		return s
 	case structs.ExecRunning:
 		if current == structs.ExecCanceling || current == structs.ExecPausing {
 			return "" // the operator's request stands until the engine acts on it
+		}
+		return s
+	case structs.ExecPaused, structs.ExecPausing:
+		if current == structs.ExecCanceling || current == structs.ExecResuming {
+			return ""
 		}
 		return s
 	}

@@ -26,6 +26,7 @@ func (a *API) executionRoutes(r *mux.Router) {
 	r.HandleFunc("/executions", a.authed(a.createExecution)).Methods(http.MethodPost)
 	r.HandleFunc("/executions/{id}", a.authed(a.getExecution)).Methods(http.MethodGet)
 	r.HandleFunc("/executions/{id}", a.authed(a.cancelExecution)).Methods(http.MethodDelete)
+	r.HandleFunc("/executions/{id}", a.authed(a.updateExecution)).Methods(http.MethodPut)
 	r.HandleFunc("/executions/{id}/re_run", a.authed(a.reRunExecution)).Methods(http.MethodPost)
 	r.HandleFunc("/executions/{id}/output", a.authed(a.executionOutput)).Methods(http.MethodGet)
 }
@@ -129,6 +130,23 @@ func parseTime(v string) (time.Time, error) {
 
 func (a *API) cancelExecution(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
 	e, err := a.cfg.Executions.Cancel(r.Context(), execCaller(id), mux.Vars(r)["id"])
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, executions.View(a.cfg.State(), e))
+	return nil
+}
+
+// updateExecution pauses or resumes a workflow ({"status": "pausing" or
+// "resuming"}), as StackStorm's API does.
+func (a *API) updateExecution(w http.ResponseWriter, r *http.Request, id *auth.Identity) error {
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := decodeLenient(r, &body); err != nil {
+		return err
+	}
+	e, err := a.cfg.Executions.SetStatus(r.Context(), execCaller(id), mux.Vars(r)["id"], structs.ExecStatus(body.Status))
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,8 @@ func (a *app) executionCommand() *cli.Command {
 			)},
 			{Name: "get", Usage: "show executions", ArgsUsage: "id [id ...]", Action: a.executionGet, Flags: getFlags},
 			{Name: "cancel", Usage: "cancel executions", ArgsUsage: "id [id ...]", Action: a.executionCancel, Flags: std()},
+			{Name: "pause", Usage: "pause workflow executions", ArgsUsage: "ids [ids ...]", Action: a.executionSetStatus("pausing"), Flags: std()},
+			{Name: "resume", Usage: "resume paused workflow executions", ArgsUsage: "ids [ids ...]", Action: a.executionSetStatus("resuming"), Flags: std()},
 			{Name: "re-run", Usage: "run an execution's action again with its parameters", ArgsUsage: "id [parameters ...]",
 				Action: a.executionReRun, Flags: std(
 					&cli.BoolFlag{Name: "async", Aliases: []string{"a"}, Usage: "do not wait for it to finish"},
@@ -136,6 +138,24 @@ func (a *app) executionCancel(ctx context.Context, cmd *cli.Command) error {
 		}
 	}
 	return nil
+}
+
+func (a *app) executionSetStatus(status string) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		if cmd.Args().Len() == 0 {
+			return usagef("expected at least one id")
+		}
+		for _, id := range cmd.Args().Slice() {
+			var e map[string]any
+			if _, err := a.call(cmd, "PUT", "/executions/"+url.PathEscape(id), nil, map[string]any{"status": status}, &e); err != nil {
+				return err
+			}
+			if p := newPrinter(a, cmd); !p.structured(e) {
+				printExecution(a.opts.Stdout, e, "")
+			}
+		}
+		return nil
+	}
 }
 
 func (a *app) executionReRun(ctx context.Context, cmd *cli.Command) error {

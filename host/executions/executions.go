@@ -252,6 +252,41 @@ func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*structs.Exe
 	return s.Get(id)
 }
 
+// SetStatus pauses (pausing) or resumes (resuming) a workflow
+// execution, as StackStorm's PUT /executions/{id} {"status": ...} does.
+func (s *Service) SetStatus(ctx context.Context, c Caller, id string, status structs.ExecStatus) (*structs.Execution, error) {
+	e, err := s.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if e.User != c.User && !c.IsAdmin {
+		return nil, structs.Errorf(structs.KindForbidden, "user %q may not change an execution of %q", c.User, e.User)
+	}
+	var from []structs.ExecStatus
+	switch status {
+	case structs.ExecPausing:
+		from = []structs.ExecStatus{structs.ExecRunning}
+	case structs.ExecResuming:
+		from = []structs.ExecStatus{structs.ExecPaused, structs.ExecPausing}
+	default:
+		return nil, structs.Errorf(structs.KindInvalid, "status %q: an execution can be set to pausing or resuming (cancel with DELETE)", status)
+	}
+	if e.Node != "" {
+		return nil, structs.Errorf(structs.KindInvalid, "execution %s runs %s, not a workflow: only workflows pause and resume", id, e.Action.RunnerType)
+	}
+	ok := false
+	for _, f := range from {
+		ok = ok || e.Status == f
+	}
+	if !ok {
+		return nil, structs.Errorf(structs.KindInvalid, "execution %s is %s: it cannot be set to %s", id, e.Status, status)
+	}
+	if _, err := s.cfg.Raft.Apply(ctx, command.ExecUpdate, command.ExecUpdateRequest{ID: id, Status: status, Now: s.cfg.Now().UTC()}); err != nil {
+		return nil, err
+	}
+	return s.Get(id)
+}
+
 // ReRunRequest is the body of POST /api/v1/executions/{id}/re_run.
 type ReRunRequest struct {
 	Parameters map[string]any `json:"parameters"`

@@ -67,7 +67,9 @@ func New(cfg Config) *Driver { return &Driver{cfg: cfg, logger: cfg.Logger.Named
 
 // driven are the statuses of a workflow execution the driver steps (a
 // workflow runs on no node: state.ExecsDriven).
-var driven = []structs.ExecStatus{structs.ExecScheduled, structs.ExecRunning, structs.ExecCanceling}
+var driven = []structs.ExecStatus{
+	structs.ExecScheduled, structs.ExecRunning, structs.ExecCanceling, structs.ExecPausing, structs.ExecPaused, structs.ExecResuming,
+}
 
 // Run steps workflows until ctx ends (leadership lost).
 func (d *Driver) Run(ctx context.Context) {
@@ -126,6 +128,10 @@ func (d *Driver) advance(ctx context.Context, e *structs.Execution) (bool, error
 		ev.Kind = sdkworkflow.EventStart
 	case e.Status == structs.ExecCanceling && wf.Status != sdkworkflow.StatusCanceling && wf.Status != sdkworkflow.StatusCanceled:
 		ev.Kind = sdkworkflow.EventCancel
+	case e.Status == structs.ExecPausing && wf.Status == sdkworkflow.StatusRunning:
+		ev.Kind = sdkworkflow.EventPause
+	case e.Status == structs.ExecResuming && (wf.Status == sdkworkflow.StatusPaused || wf.Status == sdkworkflow.StatusPausing):
+		ev.Kind = sdkworkflow.EventResume
 	default:
 		ev = d.nextTaskEnd(wf)
 		if ev.Kind == "" {

@@ -33,34 +33,54 @@ func (s *sequence) Step(_ context.Context, req *sdkworkflow.StepRequest) (*sdkwo
 	s.steps++
 	s.mu.Unlock()
 	steps, _ := req.Parameters["steps"].([]any)
-	next := 0
+	var st struct {
+		Next    int
+		Pausing bool
+	}
 	if req.State != nil {
-		if err := json.Unmarshal(req.State, &next); err != nil {
+		if err := json.Unmarshal(req.State, &st); err != nil {
 			return nil, err
 		}
+	}
+	respond := func(status string, start bool, result any) (*sdkworkflow.StepResponse, error) {
+		r := &sdkworkflow.StepResponse{Status: status, Result: result}
+		if start {
+			r.Start = []sdkworkflow.TaskStart{{TaskID: fmt.Sprint(st.Next), Name: fmt.Sprint("step", st.Next), Action: fmt.Sprint(steps[st.Next])}}
+			st.Next++
+		}
+		r.State, _ = json.Marshal(st)
+		return r, nil
 	}
 	switch req.Event.Kind {
 	case sdkworkflow.EventStart:
 		if len(steps) == 0 {
 			return nil, errors.New("no steps")
 		}
+		return respond(sdkworkflow.StatusRunning, true, nil)
 	case sdkworkflow.EventCancel:
-		return &sdkworkflow.StepResponse{State: req.State, Status: sdkworkflow.StatusCanceling, Cancel: []string{fmt.Sprint(next - 1)}}, nil
+		r, err := respond(sdkworkflow.StatusCanceling, false, nil)
+		r.Cancel = []string{fmt.Sprint(st.Next - 1)}
+		return r, err
+	case sdkworkflow.EventPause:
+		st.Pausing = true
+		return respond(sdkworkflow.StatusPausing, false, nil)
+	case sdkworkflow.EventResume:
+		st.Pausing = false
+		return respond(sdkworkflow.StatusRunning, true, nil)
 	case sdkworkflow.EventTaskDone:
-		if req.Event.Status == "canceled" {
-			return &sdkworkflow.StepResponse{State: req.State, Status: sdkworkflow.StatusCanceled}, nil
+		switch {
+		case req.Event.Status == "canceled":
+			return respond(sdkworkflow.StatusCanceled, false, nil)
+		case req.Event.Status != "succeeded":
+			return respond(sdkworkflow.StatusFailed, false, map[string]any{"failed": req.Event.TaskID})
+		case st.Next == len(steps):
+			return respond(sdkworkflow.StatusSucceeded, false, map[string]any{"done": st.Next})
+		case st.Pausing:
+			return respond(sdkworkflow.StatusPaused, false, nil)
 		}
-		if req.Event.Status != "succeeded" {
-			return &sdkworkflow.StepResponse{State: req.State, Status: sdkworkflow.StatusFailed, Result: map[string]any{"failed": req.Event.TaskID}}, nil
-		}
-		if next == len(steps) {
-			return &sdkworkflow.StepResponse{State: req.State, Status: sdkworkflow.StatusSucceeded, Result: map[string]any{"done": next}}, nil
-		}
+		return respond(sdkworkflow.StatusRunning, true, nil)
 	}
-	state, _ := json.Marshal(next + 1)
-	return &sdkworkflow.StepResponse{State: state, Status: sdkworkflow.StatusRunning, Start: []sdkworkflow.TaskStart{{
-		TaskID: fmt.Sprint(next), Name: fmt.Sprint("step", next), Action: fmt.Sprint(steps[next]),
-	}}}, nil
+	return nil, errors.New("unsupported event " + req.Event.Kind)
 }
 
 type fixture struct {
@@ -264,5 +284,40 @@ func TestStaleLeaderStep(t *testing.T) {
 	children, _, _ := f.d.FSM.State().ExecsOnNode("n1", structs.ExecScheduled)
 	if wf.Version != 1 || len(wf.Tasks) != 1 || len(children) != 1 {
 		t.Fatalf("version %d, %d tasks, %d children", wf.Version, len(wf.Tasks), len(children))
+	}
+}
+
+func TestPauseResume(t *testing.T) {
+	f := setup(t)
+	id := f.start(t, "core.noop", "core.noop")
+	f.drive(t)
+	if _, err := f.ex.SetStatus(context.Background(), executions.Caller{IsAdmin: true}, id, structs.ExecPausing); err != nil {
+		t.Fatal(err)
+	}
+	f.drive(t)
+	if e := f.status(t, id); e.Status != structs.ExecPausing {
+		t.Fatalf("while its task runs: %s", e.Status)
+	}
+	f.finishChildren(t, structs.ExecSucceeded)
+	f.drive(t)
+	if e := f.status(t, id); e.Status != structs.ExecPaused {
+		t.Fatalf("after its task: %s", e.Status)
+	}
+	if n := f.finishChildren(t, structs.ExecSucceeded); n != 0 {
+		t.Fatalf("a paused workflow started %d tasks", n)
+	}
+	if _, err := f.ex.SetStatus(context.Background(), executions.Caller{IsAdmin: true}, id, structs.ExecPausing); err == nil {
+		t.Fatal("pausing a paused workflow must be refused")
+	}
+	if _, err := f.ex.SetStatus(context.Background(), executions.Caller{IsAdmin: true}, id, structs.ExecResuming); err != nil {
+		t.Fatal(err)
+	}
+	f.drive(t)
+	if n := f.finishChildren(t, structs.ExecSucceeded); n != 1 {
+		t.Fatalf("resumed: %d tasks", n)
+	}
+	f.drive(t)
+	if e := f.status(t, id); e.Status != structs.ExecSucceeded {
+		t.Fatalf("end: %s %s", e.Status, e.Result)
 	}
 }
