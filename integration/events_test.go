@@ -167,3 +167,68 @@ func TestInternalTriggersAndTimers(t *testing.T) {
 		return nil
 	})
 }
+
+// TestInquiry: core.ask waits, pending; a response that breaks its schema
+// is refused; a good one succeeds it; core.st2.generic.inquiry fires a
+// rule; a pending inquiry can be canceled.
+func TestInquiry(t *testing.T) {
+	n := harness.StartNode(t, harness.Options{ID: "n1"})
+	c := newCLI(t, n)
+	c.ok("login", "st2admin", "-p", harness.AdminPassword)
+	out := filepath.Join(t.TempDir(), "inquiries")
+	rule := filepath.Join(t.TempDir(), "on_inquiry.yaml")
+	if err := os.WriteFile(rule, []byte("name: on_inquiry\npack: examples\ntrigger:\n  type: core.st2.generic.inquiry\n"+
+		"action:\n  ref: core.local\n  parameters:\n    cmd: echo \"asked {{ trigger.id }} on {{ trigger.route }}\" >> "+out+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("rule", "create", rule)
+	var e execution
+	c.jsonOut(&e, "run", "-a", "core.ask", "route=ops")
+	harness.WaitFor(t, 20*time.Second, func() error {
+		var got execution
+		c.jsonOut(&got, "execution", "get", e.ID)
+		if got.Status != "pending" {
+			return fmt.Errorf("inquiry is %s", got.Status)
+		}
+		return nil
+	})
+	if got := c.ok("inquiry", "list"); !strings.Contains(got, e.ID) {
+		t.Fatalf("inquiry list: %s", got)
+	}
+	if got := c.ok("inquiry", "get", e.ID); !strings.Contains(got, "continue") {
+		t.Fatalf("inquiry get: %s", got)
+	}
+	harness.WaitFor(t, 20*time.Second, func() error {
+		if data, _ := os.ReadFile(out); !strings.Contains(string(data), "asked "+e.ID+" on ops") {
+			return fmt.Errorf("rule output %q", data)
+		}
+		return nil
+	})
+	if errOut := c.fail("inquiry", "respond", e.ID, "-r", `{"continue": "yes"}`); !strings.Contains(errOut, "continue") {
+		t.Fatalf("a response against the schema: %s", errOut)
+	}
+	c.ok("inquiry", "respond", e.ID, "-r", `{"continue": true}`)
+	var done execution
+	c.jsonOut(&done, "execution", "get", e.ID)
+	if resp, _ := done.Result["response"].(map[string]any); done.Status != "succeeded" || resp["continue"] != true {
+		t.Fatalf("answered inquiry: %+v", done)
+	}
+	if errOut := c.fail("inquiry", "respond", e.ID, "-r", `{"continue": true}`); !strings.Contains(errOut, "pending") {
+		t.Fatalf("a second response: %s", errOut)
+	}
+	var other execution
+	c.jsonOut(&other, "run", "-a", "core.ask")
+	harness.WaitFor(t, 20*time.Second, func() error {
+		var got execution
+		c.jsonOut(&got, "execution", "get", other.ID)
+		if got.Status != "pending" {
+			return fmt.Errorf("inquiry is %s", got.Status)
+		}
+		return nil
+	})
+	c.ok("execution", "cancel", other.ID)
+	c.jsonOut(&other, "execution", "get", other.ID)
+	if other.Status != "canceled" {
+		t.Fatalf("canceled inquiry: %s", other.Status)
+	}
+}

@@ -116,8 +116,31 @@ func applyExecUpdate(s *state.Store, body []byte, seq *seqs) any {
 			return err
 		}
 	}
+	if next == structs.ExecPending && e.Action.RunnerType == "inquirer" {
+		if err := fireInquiryTrigger(txn, &e, seq.index); err != nil {
+			return err
+		}
+	}
 	txn.Commit()
 	return nil
+}
+
+// fireInquiryTrigger records core.st2.generic.inquiry for a new inquiry
+// when a rule listens (StackStorm's payload: id and route).
+func fireInquiryTrigger(txn *memdb.Txn, e *structs.Execution, index uint64) error {
+	listened, err := state.RulesListenTxn(txn, structs.TriggerInquiry)
+	if err != nil || !listened {
+		return err
+	}
+	var result map[string]any
+	_ = json.Unmarshal(e.Result, &result)
+	ti := structs.TriggerInstance{
+		ID: "inquiry-" + e.ID, Trigger: structs.TriggerInquiry, Parameters: map[string]any{},
+		Payload:        map[string]any{"id": e.ID, "route": result["route"]},
+		OccurrenceTime: e.Log[len(e.Log)-1].Timestamp, Status: structs.TriggerInstancePending,
+		CreateIdx: index, ModifyIdx: index, TraceID: e.TraceID, TraceTag: e.TraceTag,
+	}
+	return recordInstance(txn, &ti, causedBy("action_execution", e.ID), index)
 }
 
 // fireActionTrigger records core.st2.generic.actiontrigger for a finished

@@ -52,6 +52,10 @@ const TriggerActionTrigger = "core.st2.generic.actiontrigger"
 // section; the node that ran the action renders it.
 const TriggerNotifyTrigger = "core.st2.generic.notifytrigger"
 
+// TriggerInquiry is StackStorm's trigger of a new inquiry (an execution
+// of the inquirer runner going pending).
+const TriggerInquiry = "core.st2.generic.inquiry"
+
 // Trigger instance statuses, StackStorm's.
 const (
 	TriggerInstancePending          = "pending"

@@ -22,6 +22,7 @@ import (
 	"github.com/squall-io/squall/host/dispatcher"
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
+	"github.com/squall-io/squall/host/inquiries"
 	"github.com/squall-io/squall/host/rules"
 	"github.com/squall-io/squall/host/sensors"
 )
@@ -47,6 +48,7 @@ type Config struct {
 	Executions *executions.Service
 	Rules      *rules.Service
 	Sensors    *sensors.Manager
+	Inquiries  *inquiries.Service
 	Output     Output
 	Bus        *events.Bus
 	State      func() *state.Store
@@ -123,6 +125,7 @@ func (a *API) apiRoutes(r *mux.Router) {
 	a.executionRoutes(r)
 	a.ruleRoutes(r)
 	a.sensorRoutes(r)
+	a.inquiryRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, fault{Faultstring: "The resource could not be found: " + req.URL.Path})
 	})

@@ -256,7 +256,8 @@ func parseRunParams(args []string, specs map[string]any) (map[string]any, error)
 	return out, nil
 }
 
-// waitExecution polls until the execution ends.
+// waitExecution polls until the execution ends or stops to wait for
+// someone (pending inquiry, paused workflow), as st2 does.
 func (a *app) waitExecution(ctx context.Context, cmd *cli.Command, id string) (map[string]any, error) {
 	delay := 50 * time.Millisecond
 	for {
@@ -264,7 +265,7 @@ func (a *app) waitExecution(ctx context.Context, cmd *cli.Command, id string) (m
 		if _, err := a.call(cmd, "GET", "/executions/"+id, nil, nil, &e); err != nil {
 			return nil, err
 		}
-		if executionDone(fmt.Sprint(e["status"])) {
+		if !executionGoing(fmt.Sprint(e["status"])) {
 			return e, nil
 		}
 		select {
@@ -289,7 +290,7 @@ func (a *app) showExecution(cmd *cli.Command, e map[string]any) error {
 	default:
 		printExecution(a.opts.Stdout, e, cmd.String("key"))
 	}
-	if status := fmt.Sprint(e["status"]); status != "succeeded" {
+	if status := fmt.Sprint(e["status"]); status != "succeeded" && status != "pending" && status != "paused" {
 		return silentError{code: exitError}
 	}
 	return nil

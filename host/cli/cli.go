@@ -86,7 +86,7 @@ func (a *app) root() *cli.Command {
 		a.authCommand(), a.loginCommand(), a.whoamiCommand(), a.apikeyCommand(),
 		a.keyCommand(), a.userCommand(), a.clusterCommand(),
 		a.runCommand(), a.actionCommand(), a.executionCommand(), a.runnerCommand(), a.packCommand(),
-		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(), a.triggerCommand(), a.webhookCommand(), a.timerCommand(), a.sensorCommand(), a.traceCommand(), a.ruleTesterCommand(),
+		a.ruleCommand(), a.triggerInstanceCommand(), a.ruleEnforcementCommand(), a.triggerCommand(), a.webhookCommand(), a.timerCommand(), a.sensorCommand(), a.traceCommand(), a.inquiryCommand(), a.ruleTesterCommand(),
 	}
 	cmds = append(cmds, a.opts.Extra...)
 	return &cli.Command{

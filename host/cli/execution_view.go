@@ -12,6 +12,15 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// executionGoing reports whether st2 run keeps waiting in a status.
+func executionGoing(status string) bool {
+	switch status {
+	case "requested", "scheduled", "running", "canceling", "delayed", "resuming", "pausing":
+		return true
+	}
+	return false
+}
+
 // executionDone reports whether an execution's status is final.
 func executionDone(status string) bool {
 	switch status {

@@ -68,8 +68,9 @@ func (d *Dispatcher) finish(ctx context.Context, e *structs.Execution, status st
 		status = structs.ExecFailed
 	}
 	req := command.ExecUpdateRequest{ID: id, Status: status, Result: raw, StartedAt: started, By: d.cfg.Node}
-	end := time.Now().UTC()
-	req.Notify = d.notifyInstances(e, status, result, end)
+	if status.Done() {
+		req.Notify = d.notifyInstances(e, status, result, time.Now().UTC())
+	}
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(backoff*2, 5*time.Second) {
 		req.Now = time.Now().UTC()
 		_, err := d.cfg.Raft.Apply(ctx, command.ExecUpdate, req)

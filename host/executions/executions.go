@@ -243,8 +243,12 @@ func (s *Service) Cancel(ctx context.Context, c Caller, id string) (*structs.Exe
 	if e.Status.Done() {
 		return nil, structs.Errorf(structs.KindInvalid, "Action cannot be canceled. State = %s.", e.Status)
 	}
+	next := structs.ExecCanceling
+	if e.Status == structs.ExecPending {
+		next = structs.ExecCanceled // an inquiry: nothing runs that must stop first
+	}
 	_, err = s.cfg.Raft.Apply(ctx, command.ExecUpdate, command.ExecUpdateRequest{
-		ID: id, Status: structs.ExecCanceling, Now: s.cfg.Now().UTC(),
+		ID: id, Status: next, Now: s.cfg.Now().UTC(),
 	})
 	if err != nil {
 		return nil, err

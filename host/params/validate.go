@@ -178,6 +178,29 @@ func ValidateSchema(value any, schema map[string]any) error {
 	return nil
 }
 
+// ValidateObject checks an object against a StackStorm object schema,
+// whose properties may say "required": true (draft 4, as trigger
+// parameters_schema and inquiry schemas are written). A schema without
+// properties takes any object; additionalProperties defaults to allowed.
+func ValidateObject(values map[string]any, schema map[string]any) error {
+	props, _ := schema["properties"].(map[string]any)
+	if len(props) == 0 {
+		return nil
+	}
+	additional := true
+	if a, ok := schema["additionalProperties"].(bool); ok {
+		additional = a
+	}
+	sch, err := Compile(props, additional)
+	if err != nil {
+		return fmt.Errorf("the schema: %v", err)
+	}
+	if values == nil {
+		values = map[string]any{}
+	}
+	return sch.Validate(values)
+}
+
 // SchemaCache keeps compiled schemas by a caller's key (an action and the
 // version of its specs): compiling is most of the cost of validating.
 type SchemaCache struct {

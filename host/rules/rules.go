@@ -119,7 +119,7 @@ func (s *Service) build(m Meta, scope buildScope) (structs.Rule, error) {
 			return invalid("trigger.type", "unknown trigger type %q", r.Trigger.Type)
 		}
 	}
-	if err := validateTriggerParameters(tt, r.Trigger.Parameters); err != nil {
+	if err := params.ValidateObject(r.Trigger.Parameters, tt.ParametersSchema); err != nil {
 		return invalid("trigger.parameters", "%v", err)
 	}
 	if r.Trigger.Type == TriggerWebhook {
@@ -154,25 +154,6 @@ func (s *Service) build(m Meta, scope buildScope) (structs.Rule, error) {
 		r.Action.Parameters = map[string]any{}
 	}
 	return r, nil
-}
-
-// validateTriggerParameters checks a rule's trigger parameters against
-// the type's parameters_schema (StackStorm's draft-4 form, required as a
-// boolean in the property). A type without properties takes anything.
-func validateTriggerParameters(tt *structs.TriggerType, values map[string]any) error {
-	props, _ := tt.ParametersSchema["properties"].(map[string]any)
-	if len(props) == 0 {
-		return nil
-	}
-	additional, _ := tt.ParametersSchema["additionalProperties"].(bool)
-	if _, set := tt.ParametersSchema["additionalProperties"]; !set {
-		additional = true
-	}
-	sch, err := params.Compile(props, additional)
-	if err != nil {
-		return fmt.Errorf("the trigger type's parameters_schema: %v", err)
-	}
-	return sch.Validate(nonNil(values))
 }
 
 // checkTemplates parses every Jinja string in v, so that a template that

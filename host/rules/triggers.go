@@ -79,6 +79,8 @@ var builtinTriggerTypes = func() map[string]structs.TriggerType {
 		builtin(triggerKVPrefix+"value_change", "Trigger encapsulating a change of datastore item value.", nil,
 			obj(anyProps("old_object", "new_object"))),
 		builtin(triggerKVPrefix+"delete", "Trigger encapsulating datastore item deletion.", nil, kv),
+		builtin(structs.TriggerInquiry, "Trigger indicating a new \"inquiry\" has entered \"pending\" status", nil,
+			obj(map[string]any{"id": map[string]any{"type": "string"}, "route": map[string]any{"type": "string"}})),
 		builtin(TriggerSensorSpawn, "Trigger indicating sensor process is started up.", nil, sensor),
 		builtin(TriggerSensorExit, "Trigger indicating sensor process is stopped.", nil, sensor),
 	}

@@ -47,7 +47,8 @@ func (s *Server) watchLeadership(ctx context.Context) {
 func (s *Server) establishLeadership(parent context.Context) context.CancelFunc {
 	ctx, cancel := context.WithCancel(parent)
 	s.logger.Info("cluster leadership acquired")
-	s.leaderWG.Add(12)
+	s.leaderWG.Add(13)
+	go func() { defer s.leaderWG.Done(); s.rt.inquiries.RunExpiry(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.rt.workflows.Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.rt.sensors.Run(ctx) }()
 	go func() { defer s.leaderWG.Done(); s.rt.engine.RunRetention(ctx, s.retention) }()

@@ -17,6 +17,7 @@ import (
 	"github.com/squall-io/squall/host/events"
 	"github.com/squall-io/squall/host/executions"
 	"github.com/squall-io/squall/host/hostservice"
+	"github.com/squall-io/squall/host/inquiries"
 	"github.com/squall-io/squall/host/packs"
 	"github.com/squall-io/squall/host/params"
 	"github.com/squall-io/squall/host/pluginmgr"
@@ -38,6 +39,7 @@ type runtime struct {
 	engine     *rules.Engine
 	sensors    *sensors.Manager
 	workflows  *workflow.Driver
+	inquiries  *inquiries.Service
 	plugins    *pluginmgr.Manager
 	dispatcher *dispatcher.Dispatcher
 	audit      *audit.Log
@@ -123,6 +125,7 @@ func (s *Server) newRuntime(cipher executions.Decrypter) error {
 		State: st, Raft: s.node, Engines: rt.plugins, Executions: rt.executions, Request: rt.dispatcher.Request,
 		NewID: newID, Logger: s.logger,
 	})
+	rt.inquiries = inquiries.New(inquiries.Config{State: st, Raft: s.node, Resumer: rt.executions, Logger: s.logger})
 	s.rt = rt
 	return nil
 }

@@ -102,7 +102,7 @@ func New(cfg config.Config, opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.api = api.New(api.Config{
-		Auth: s.auth, Datastore: s.datastore, Actions: s.rt.actions, Executions: s.rt.executions, Rules: s.rt.rules, Sensors: s.rt.sensors,
+		Auth: s.auth, Datastore: s.datastore, Actions: s.rt.actions, Executions: s.rt.executions, Rules: s.rt.rules, Sensors: s.rt.sensors, Inquiries: s.rt.inquiries,
 		Output: s.rt.dispatcher, Bus: s.rt.bus, State: f.State, NodeID: s.node.ID(), Cluster: s.node, Logger: s.logger,
 		ClusterSecret: cfg.ClusterSecret, Version: opts.Version,
 	})

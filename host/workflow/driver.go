@@ -135,7 +135,13 @@ func (d *Driver) advance(ctx context.Context, e *structs.Execution) (bool, error
 	default:
 		ev = d.nextTaskEnd(wf)
 		if ev.Kind == "" {
-			return false, nil
+			if e.Status != structs.ExecRunning || wf.Status != sdkworkflow.StatusRunning || !d.waitsOnInquiry(wf) {
+				return false, nil
+			}
+			// A task asks a human (an inquiry): the workflow pauses, as in
+			// StackStorm; the response resumes it.
+			ev.Kind = sdkworkflow.EventPause
+			break
 		}
 		step.Reported = ev.TaskID
 	}
@@ -191,6 +197,19 @@ func (d *Driver) nextTaskEnd(wf *structs.Workflow) sdkworkflow.Event {
 		return sdkworkflow.Event{Kind: sdkworkflow.EventTaskDone, TaskID: t.TaskID, ExecutionID: c.ID, Status: string(c.Status), Result: result}
 	}
 	return sdkworkflow.Event{}
+}
+
+// waitsOnInquiry reports whether a task's execution is a pending inquiry.
+func (d *Driver) waitsOnInquiry(wf *structs.Workflow) bool {
+	for _, t := range wf.Tasks {
+		if t.Reported {
+			continue
+		}
+		if c, err := d.cfg.State().ExecGet(t.Execution); err == nil && c.Status == structs.ExecPending {
+			return true
+		}
+	}
+	return false
 }
 
 // step builds the engine's request from the workflow execution.
