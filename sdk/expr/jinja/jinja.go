@@ -38,6 +38,7 @@ var (
 	errTooLarge  = fmt.Errorf("rendered output exceeds %d bytes", MaxOutput)
 	environment  = newEnvironment()
 	renderConfig = newConfig()
+	strictConfig = newStrictConfig()
 )
 
 func newConfig() *config.Config {
@@ -45,6 +46,12 @@ func newConfig() *config.Config {
 	// StackStorm renders with trim_blocks and lstrip_blocks on.
 	c.TrimBlocks = true
 	c.LeftStripBlocks = true
+	return c
+}
+
+func newStrictConfig() *config.Config {
+	c := newConfig()
+	c.StrictUndefined = true
 	return c
 }
 
@@ -79,6 +86,15 @@ const stateKey = "__squall_render"
 type renderState struct {
 	deadline time.Time
 	decrypt  func(string) (string, error)
+	strict   bool
+}
+
+// config is the gonja configuration of a render.
+func (s *renderState) config() *config.Config {
+	if s.strict {
+		return strictConfig
+	}
+	return renderConfig
 }
 
 // Options change how one render behaves.
@@ -86,6 +102,10 @@ type Options struct {
 	// Decrypt turns a datastore ciphertext into its plaintext for the
 	// decrypt_kv filter; without it decrypt_kv fails.
 	Decrypt func(ciphertext string) (string, error)
+	// StrictUndefined makes a reference to an undefined name an error
+	// instead of "" (jinja2.StrictUndefined: StackStorm's action-chain
+	// renders its params, publish and vars this way).
+	StrictUndefined bool
 }
 
 // state returns the render state behind e, or nil.
@@ -178,7 +198,7 @@ func run(tmpl string, ctx map[string]any, native bool, o Options) (any, error) {
 			}
 			done <- r
 		}()
-		r.v, r.err = render(tmpl, ctx, native, &renderState{deadline: deadline, decrypt: o.Decrypt})
+		r.v, r.err = render(tmpl, ctx, native, &renderState{deadline: deadline, decrypt: o.Decrypt, strict: o.StrictUndefined})
 	}()
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
@@ -225,7 +245,7 @@ func render(tmpl string, ctx map[string]any, native bool, st *renderState) (any,
 	if err != nil {
 		return nil, err
 	}
-	t, err := exec.NewTemplate(rootName, renderConfig, loader, environment)
+	t, err := exec.NewTemplate(rootName, st.config(), loader, environment)
 	if err != nil {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "failed to parse template '"+tmpl+"': "))
 	}
@@ -237,7 +257,7 @@ func render(tmpl string, ctx map[string]any, native bool, st *renderState) (any,
 	data := exec.NewContext(vars)
 	if native {
 		if expr := singleOutput(t.Root()); expr != nil {
-			return evalNative(expr, loader, data)
+			return evalNative(expr, loader, data, st.config())
 		}
 	}
 	w := &limitedWriter{deadline: st.deadline}
@@ -272,9 +292,9 @@ func singleOutput(root *nodes.Template) *nodes.Output {
 	return out
 }
 
-func evalNative(out *nodes.Output, loader loaders.Loader, data *exec.Context) (any, error) {
+func evalNative(out *nodes.Output, loader loaders.Loader, data *exec.Context, cfg *config.Config) (any, error) {
 	e := &exec.Evaluator{
-		Config: renderConfig.Inherit(),
+		Config: cfg.Inherit(),
 		Environment: &exec.Environment{
 			Context:           environment.Context.Inherit().Update(data),
 			Filters:           environment.Filters,

@@ -187,3 +187,21 @@ func TestWholeFloatsRenderAsIntegers(t *testing.T) {
 		t.Fatalf("got %q %v", got, err)
 	}
 }
+
+func TestRenderStrictUndefined(t *testing.T) {
+	ctx := map[string]any{"a": map[string]any{"b": 1}}
+	strict := Options{StrictUndefined: true}
+	for _, tmpl := range []string{"{{ missing }}", "x {{ missing }}", "{{ a.c }}"} {
+		if _, err := RenderWith(tmpl, ctx, strict); err == nil {
+			t.Errorf("%s: an undefined name must fail a strict render", tmpl)
+		}
+		if _, err := RenderWith(tmpl, ctx, Options{}); err != nil {
+			t.Errorf("%s: undefined renders empty by default: %v", tmpl, err)
+		}
+	}
+	for tmpl, want := range map[string]any{"{{ a.b }}": int64(1), "{{ missing is defined }}": false, "{{ missing | default(2) }}": int64(2)} {
+		if got, err := RenderWith(tmpl, ctx, strict); err != nil || got != want {
+			t.Errorf("%s: %v %v, want %v", tmpl, got, err, want)
+		}
+	}
+}
