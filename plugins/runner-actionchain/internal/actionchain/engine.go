@@ -1,6 +1,24 @@
 // Package actionchain is StackStorm's action-chain runner as a stateless
 // workflow engine: each Step reads the chain file and the state the last
 // step returned, applies one event, and says which task to start next.
+//
+// What the host can rely on:
+//   - At most one task runs at a time; its TaskID is "<task name>.<n>",
+//     n counting every task the chain started.
+//   - TaskStart.Parameters are rendered but not cast: the host casts them
+//     to the action's parameter types, as StackStorm's cast_params does.
+//   - TaskStart.Context holds "chain" (the task as written), and "notify"
+//     (the task's own notify) or "skip_notify" (the task is listed in the
+//     skip_notify runner parameter: no notification, not even the chain's).
+//     The host adds "parent".
+//   - The task's result is used as the host reports it: templates reach
+//     it as <task name>.<key> and __results.<task name>.<key>.
+//   - A task ending canceled cancels the chain; any status but succeeded
+//     and canceled follows on-failure. A timed-out last task ends the
+//     chain failed (StackStorm says timeout; workflow statuses have none).
+//   - Pause and cancel wait for the running task (cancel names it in
+//     Cancel); st2kv is read through the host service at each step that
+//     renders a template mentioning it.
 package actionchain
 
 import (
